@@ -1,0 +1,216 @@
+"""Model: the resolved handbook, a graph of entities whose references point at entities.
+
+Plain data objects in the spirit of `mkdocs/structure/`. Forward references come from the `Ref`
+annotations in the schema; every reverse relation is derived here and never written in YAML.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any, Iterator, Union, get_args, get_origin
+
+from pydantic import BaseModel
+
+from .diagnostics import Diagnostic, errors
+from .loader import Document
+from .schema import KINDS, HandbookMeta, Ref
+from .validate import did_you_mean, discover, load_and_validate
+
+
+@dataclass(eq=False)
+class Entity:
+    kind: str  # a KINDS key, "handbook" or "pillars"
+    id: str
+    data: BaseModel
+    path: str  # project-relative source file
+    doc: Document | None = field(default=None, repr=False)
+    loc: tuple = ()  # where the entity's data sits in its file (pillars live inside handbook.yaml)
+    refs: list["Relation"] = field(default_factory=list, repr=False)
+    backrefs: dict[str, list["Relation"]] = field(default_factory=lambda: defaultdict(list), repr=False)
+
+    def __getattr__(self, name: str) -> Any:
+        # Templates read schema fields straight off the entity: {{ ritual.cadence }}.
+        if name.startswith("_") or name in ("data",):
+            raise AttributeError(name)
+        return getattr(self.data, name)
+
+    @property
+    def url(self) -> str:
+        """The page's path under docs_dir (with an anchor for entities shown on another page)."""
+        if self.kind == "handbook":
+            return "index.md"
+        if self.kind == "pillars":
+            return f"index.md#pillar-{self.id}"
+        return f"{self.kind}/{self.id}.md"
+
+    def targets(self, field_name: str) -> list["Entity"]:
+        """Entities this one references through `field_name`, in the order written."""
+        return [r.target for r in self.refs if r.field == field_name]
+
+    def sources(self, reverse: str, kind: str | None = None) -> list["Entity"]:
+        """Entities that reference this one through the reverse relation `reverse`, without repeats."""
+        seen: dict[int, Entity] = {}
+        for r in self.backrefs.get(reverse, ()):
+            if kind is None or r.source.kind == kind:
+                seen.setdefault(id(r.source), r.source)
+        return sorted(seen.values(), key=lambda e: e.name.lower())
+
+    def position(self, loc: tuple = (), key: bool = False) -> tuple[int, int]:
+        return self.doc.position(self.loc + tuple(loc), key=key) if self.doc else (0, 0)
+
+    def review_due(self, default_days: int) -> date | None:
+        last = getattr(self.data, "last_reviewed", None)
+        if last is None:
+            return None
+        return last + timedelta(days=getattr(self.data, "review_every_days", None) or default_days)
+
+
+@dataclass(eq=False)
+class Relation:
+    source: Entity
+    field: str  # top-level field of the source that holds the reference
+    target: Entity
+    reverse: str
+    loc: tuple  # path to the reference inside the source's data
+    item: Any  # the object holding the reference (a Participant, or a dict value such as a percentage)
+
+
+@dataclass
+class Handbook:
+    meta: Entity
+    entities: dict[str, dict[str, Entity]]  # kind -> id -> entity, each kind sorted by name
+    root: Path | None = None
+
+    def all(self) -> Iterator[Entity]:
+        for kind in KINDS:
+            yield from self.entities.get(kind, {}).values()
+
+    def of(self, kind: str) -> list[Entity]:
+        return list(self.entities.get(kind, {}).values())
+
+    def get(self, kind: str, entity_id: str) -> Entity | None:
+        return self.entities.get(kind, {}).get(entity_id)
+
+    @property
+    def pillars(self) -> list[Entity]:
+        return self.of("pillars")
+
+    def __len__(self) -> int:
+        return sum(len(v) for k, v in self.entities.items() if k in KINDS)
+
+
+# --- references ----------------------------------------------------------------------------------
+
+@lru_cache(maxsize=None)
+def _shape(annotation: Any) -> tuple:
+    """How to find references inside values of this type: a small, cached description."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        inner, *meta = get_args(annotation)
+        found = next((m for m in meta if isinstance(m, Ref)), None)
+        return ("ref", found) if found else _shape(inner)
+    if origin in (list, tuple):
+        inner = _shape(get_args(annotation)[0])
+        return ("list", inner) if inner != ("leaf",) else ("leaf",)
+    if origin is dict:
+        key, value = (_shape(a) for a in get_args(annotation))
+        return ("dict", key, value) if (key, value) != (("leaf",), ("leaf",)) else ("leaf",)
+    if origin is Union or (origin is not None and type(None) in get_args(annotation)):
+        shapes = [_shape(a) for a in get_args(annotation) if a is not type(None)]
+        return next((s for s in shapes if s != ("leaf",)), ("leaf",))
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return ("model", annotation)
+    return ("leaf",)
+
+
+def _field_shape(model: type[BaseModel], name: str) -> tuple:
+    info = model.model_fields[name]
+    found = next((m for m in info.metadata if isinstance(m, Ref)), None)
+    return ("ref", found) if found else _shape(info.annotation)
+
+
+def iter_refs(value: Any, shape: tuple, loc: tuple, item: Any) -> Iterator[tuple[tuple, Ref, str, Any, bool]]:
+    """Yield (loc, Ref, target id, holder, is_dict_key) for every reference in `value`."""
+    tag = shape[0]
+    if value is None or tag == "leaf":
+        return
+    if tag == "ref":
+        yield loc, shape[1], value, item, False
+    elif tag == "list":
+        for i, v in enumerate(value):
+            yield from iter_refs(v, shape[1], loc + (i,), item)
+    elif tag == "dict":
+        for k, v in value.items():
+            if shape[1][0] == "ref":
+                yield loc + (k,), shape[1][1], k, v, True
+            yield from iter_refs(v, shape[2], loc + (k,), v)
+    elif tag == "model":
+        for name in type(value).model_fields:
+            yield from iter_refs(getattr(value, name), _field_shape(type(value), name), loc + (name,), value)
+
+
+def _link(entities: list[Entity], index: dict[str, dict[str, Entity]], invalid: set[tuple[str, str]]) -> list[Diagnostic]:
+    diags: list[Diagnostic] = []
+    for entity in entities:
+        data = entity.data
+        for name in type(data).model_fields:
+            for loc, ref, target_id, item, is_key in iter_refs(getattr(data, name), _field_shape(type(data), name), (name,), data):
+                target = index.get(ref.kind, {}).get(target_id)
+                if target is None and (ref.kind, target_id) in invalid:
+                    continue  # the target exists but has errors of its own, already reported
+                if target is None:
+                    line, col = entity.position(loc, key=is_key)
+                    kind_word = KINDS[ref.kind].singular if ref.kind in KINDS else ref.kind.rstrip("s")
+                    known = index.get(ref.kind, {})
+                    where = "in handbook.yaml" if ref.kind == "pillars" else f"under {ref.kind}/"
+                    diags.append(Diagnostic(
+                        entity.path, line, col, "error", "unknown-reference",
+                        f"unknown {kind_word} '{target_id}'{did_you_mean(target_id, known)}",
+                        f"known {ref.kind}: {', '.join(sorted(known)[:12]) or 'none'}"
+                        f"{' …' if len(known) > 12 else ''}; or create it {where}"))
+                    continue
+                relation = Relation(entity, name, target, ref.reverse, loc, item)
+                entity.refs.append(relation)
+                target.backrefs[ref.reverse].append(relation)
+    return diags
+
+
+# --- reading a whole handbook ---------------------------------------------------------------------
+
+def read_handbook(handbook_dir: Path, project_dir: Path | None = None) -> tuple[Handbook | None, list[Diagnostic]]:
+    """Load, validate and resolve every file. Returns the handbook (None if any error) and all
+    diagnostics found, so that one run reports every problem."""
+    project_dir = project_dir or handbook_dir.parent
+    sources, diags = discover(handbook_dir, project_dir)
+    index: dict[str, dict[str, Entity]] = {kind: {} for kind in ("pillars", *KINDS)}
+    meta: Entity | None = None
+    invalid: set[tuple[str, str]] = set()
+    for source in sources:
+        doc, data, problems = load_and_validate(source)
+        diags.extend(problems)
+        if data is None:
+            invalid.add((source.kind, source.id))
+            continue
+        entity = Entity(source.kind, source.id, data, source.rel, doc)
+        if source.kind == "handbook":
+            meta = entity
+            assert isinstance(data, HandbookMeta)
+            for i, pillar in enumerate(data.pillars):
+                if pillar.id in index["pillars"]:
+                    line, col = entity.position(("pillars", i, "id"))
+                    diags.append(Diagnostic(source.rel, line, col, "error", "duplicate-id",
+                                            f"pillar id '{pillar.id}' is used twice", "give each pillar its own id"))
+                index["pillars"][pillar.id] = Entity("pillars", pillar.id, pillar, source.rel, doc, ("pillars", i))
+        else:
+            index[source.kind][source.id] = entity
+    linkable = [e for kind in KINDS for e in index[kind].values()] + ([meta] if meta else [])
+    diags.extend(_link(linkable, index, invalid))
+    if errors(diags) or meta is None:
+        return None, diags
+    for kind in KINDS:
+        index[kind] = dict(sorted(index[kind].items(), key=lambda kv: kv[1].name.lower()))
+    return Handbook(meta, index, handbook_dir), diags

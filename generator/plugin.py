@@ -1,0 +1,123 @@
+"""Adapter: the `handbook` MkDocs plugin.
+
+Thin hooks over the pipeline. Everything that can fail (load, validate, render) runs in
+`on_config`, before MkDocs cleans `site_dir`, so a broken handbook leaves the last good site
+alone. Pages are added as virtual files; nothing is ever written into docs_dir or handbook/.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+from mkdocs.config import config_options as c
+from mkdocs.config.base import Config
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.structure.files import File, Files
+
+from .diagnostics import Diagnostic, errors, format_report, summary
+from .model import read_handbook
+from .render import RenderedPage, Renderer, RenderOptions, render_error
+from .schema import KINDS
+
+log = get_plugin_logger(__name__)
+
+CSS_URI = "assets/handbook.css"
+# Extensions the generated Markdown relies on (anchors, card grids, notices, tables).
+REQUIRED_EXTENSIONS = ["attr_list", "md_in_html", "admonition", "tables", "toc"]
+
+
+class HandbookConfig(Config):
+    handbook_dir = c.Type(str, default="handbook")
+    templates_dir = c.Type(str, default="templates")
+    nav_threshold = c.Type(int, default=50)
+    today = c.Optional(c.Type(str))  # YYYY-MM-DD: fixes "today" for review badges (tests, reproducible builds)
+
+
+class HandbookPlugin(BasePlugin[HandbookConfig]):
+    def __init__(self) -> None:
+        self.pages: list[RenderedPage] = []
+        self.handbook_dir: Path | None = None
+        self.templates_dir: Path | None = None
+
+    # Defining on_startup keeps one plugin instance across `mkdocs serve` rebuilds.
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.command = command
+
+    def on_config(self, config):
+        project_dir = Path(config.config_file_path or ".").resolve().parent
+        self.project_dir = project_dir
+        self.handbook_dir = (project_dir / self.config.handbook_dir).resolve()
+        self.templates_dir = (project_dir / self.config.templates_dir).resolve()
+        for name in REQUIRED_EXTENSIONS:
+            if name not in config.markdown_extensions:
+                config.markdown_extensions.append(name)
+        if CSS_URI not in config.extra_css:
+            config.extra_css.append(CSS_URI)
+        self.pages = self._build_pages()
+        return config
+
+    def _build_pages(self) -> list[RenderedPage]:
+        assert self.handbook_dir and self.templates_dir
+        handbook, diagnostics = read_handbook(self.handbook_dir, self.project_dir)
+        pages: list[RenderedPage] = []
+        if handbook is not None:
+            today = date.fromisoformat(self.config.today) if self.config.today else date.today()
+            try:
+                renderer = Renderer(self.templates_dir, RenderOptions(today, self.config.nav_threshold))
+                pages = list(renderer.pages(handbook))
+            except Exception as exc:  # a template bug: report it like any other problem
+                diagnostics.append(render_error(exc, self.templates_dir))
+        fail(diagnostics)
+        return pages
+
+    def on_files(self, files: Files, *, config) -> Files:
+        docs_dir = Path(config.docs_dir).resolve()
+        for page in self.pages:
+            existing = files.get_file_from_path(page.src_uri)
+            if existing is not None and not existing.generated_by:
+                raise PluginError(f"{existing.src_uri} in docs_dir collides with the generated page of the same "
+                                  "name; rename or remove it")
+            file = File.generated(config, page.src_uri, content=page.content)
+            if page.source:
+                # Point "edit this page" at the YAML file behind it (relative to the edit_uri base).
+                file.edit_uri = Path(os.path.relpath(self.project_dir / page.source, docs_dir)).as_posix()
+            files.append(file)
+        css = (Path(__file__).parent / "assets" / "handbook.css").read_text(encoding="utf-8")
+        files.append(File.generated(config, CSS_URI, content=css))
+        if config.nav is None:
+            config.nav = self._nav(files)
+        return files
+
+    def _nav(self, files: Files) -> list:
+        """Home, a section per kind with its index page first, then the project's own pages.
+        A section lists its entities only while it is small: every page renders the whole nav."""
+        by_kind: dict[str, list[str]] = {kind: [] for kind in KINDS}
+        for page in self.pages:
+            if page.entity is not None:
+                by_kind[page.entity.kind].append(page.src_uri)
+        nav: list = [{"Home": "index.md"}]
+        for kind, uris in by_kind.items():
+            shown = uris if len(uris) <= self.config.nav_threshold else []
+            nav.append({KINDS[kind].title: [f"{kind}/index.md", *shown]})
+        generated = {p.src_uri for p in self.pages}
+        nav += sorted(f.src_uri for f in files.documentation_pages() if f.src_uri not in generated)
+        return nav
+
+    def on_serve(self, server, *, config, builder):
+        for path in (self.handbook_dir, self.templates_dir):
+            if path and path.is_dir():
+                server.watch(str(path))
+        return server
+
+
+def fail(diagnostics: list[Diagnostic]) -> None:
+    """Log warnings; abort with one error listing every problem if there is any error."""
+    for d in diagnostics:
+        if d.severity == "warning":
+            log.warning(d.format_text())
+    if errors(diagnostics):
+        raise PluginError(f"the handbook has problems ({summary(diagnostics)}):\n"
+                          + format_report(errors(diagnostics)))

@@ -1,0 +1,140 @@
+"""Render: the resolved handbook through Jinja templates into Markdown pages (in memory)."""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Iterator
+
+import jinja2
+from markupsafe import Markup
+
+from .diagnostics import Diagnostic
+from .model import Entity, Handbook
+from .schema import KINDS
+from .text import escape_plain, render_block, render_inline
+
+
+@dataclass
+class RenderedPage:
+    src_uri: str  # path under docs_dir, e.g. "rituals/wbr.md"
+    content: str
+    source: str | None  # project-relative YAML file the page comes from, for edit links
+    entity: Entity | None = None
+
+
+@dataclass
+class RenderOptions:
+    today: date
+    nav_threshold: int = 50  # sections list their entities in the sidebar up to this many
+
+
+def _finalize(value: Any) -> Any:
+    """Every `{{ … }}` goes through here: plain values are escaped for Markdown and HTML;
+    values already rendered safe (Markup) pass unchanged."""
+    if value is None:
+        return ""
+    if isinstance(value, Markup):
+        return value
+    return escape_plain(value)
+
+
+@jinja2.pass_context
+def _link(context, target: Entity, text: Any = None) -> Markup:
+    """A Markdown link from the page being rendered to `target`'s page."""
+    here = posixpath.dirname(context["page_uri"])
+    path, _, anchor = target.url.partition("#")
+    href = posixpath.relpath(path, here or ".") + (f"#{anchor}" if anchor else "")
+    return Markup(f"[{_finalize(target.name if text is None else text)}]({href})")
+
+
+@jinja2.pass_context
+def _url(context, uri: str) -> Markup:
+    """A relative URL from the page being rendered to another page under docs_dir."""
+    here = posixpath.dirname(context["page_uri"])
+    return Markup(posixpath.relpath(uri, here or "."))
+
+
+def _json_text(value: Any) -> Markup:
+    """A value for YAML front matter (JSON is valid YAML)."""
+    return Markup(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def make_environment(templates_dir: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=True,
+        finalize=_finalize,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(md=render_block, md_inline=render_inline, front=_json_text)
+    env.globals.update(link=_link, url=_url, KINDS=KINDS)
+    return env
+
+
+class Renderer:
+    def __init__(self, templates_dir: Path, options: RenderOptions):
+        self.env = make_environment(templates_dir)
+        self.options = options
+
+    def _context(self, handbook: Handbook, page_uri: str, **extra: Any) -> dict[str, Any]:
+        meta = handbook.meta.data
+        return {
+            "handbook": handbook,
+            "meta": meta,
+            "page_uri": page_uri,
+            "today": self.options.today,
+            "review_period_days": meta.review_period_days,
+            **extra,
+        }
+
+    def pages(self, handbook: Handbook) -> Iterator[RenderedPage]:
+        yield self.render_page(handbook, "home.md.j2", "index.md", source=handbook.meta.path)
+        for kind in KINDS.values():
+            yield self.render_page(handbook, f"index_{kind.name}.md.j2", f"{kind.name}/index.md",
+                                   kind=kind, entities=handbook.of(kind.name))
+            template = self.env.get_template(kind.template)
+            for entity in handbook.of(kind.name):
+                yield self.render_entity(handbook, entity, template)
+
+    def render_page(self, handbook: Handbook, template: str, uri: str, source: str | None = None,
+                    **extra: Any) -> RenderedPage:
+        content = self.env.get_template(template).render(self._context(handbook, uri, **extra))
+        return RenderedPage(uri, content, source)
+
+    def render_entity(self, handbook: Handbook, entity: Entity, template=None) -> RenderedPage:
+        template = template or self.env.get_template(KINDS[entity.kind].template)
+        due = entity.review_due(handbook.meta.data.review_period_days)
+        context = self._context(handbook, entity.url, entity=entity, kind=KINDS[entity.kind],
+                                review_due=due, stale=bool(due and due < self.options.today))
+        return RenderedPage(entity.url, template.render(context), entity.path, entity)
+
+
+def render_error(exc: Exception, templates_dir: Path) -> Diagnostic:
+    """A template problem as a diagnostic, pointing at the template line when Jinja knows it."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        path = exc.filename or exc.name or "templates"
+        return Diagnostic(_rel(path, templates_dir), exc.lineno or 0, 1, "error", "template", exc.message or str(exc))
+    line, path = 0, str(templates_dir)
+    tb = exc.__traceback__
+    while tb is not None:  # the innermost frame that belongs to a template
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.startswith(str(templates_dir)):
+            path, line = filename, tb.tb_lineno
+        tb = tb.tb_next
+    hint = "a template uses a name the handbook does not define" if isinstance(exc, jinja2.UndefinedError) else None
+    return Diagnostic(_rel(path, templates_dir), line, 1 if line else 0, "error", "template",
+                      f"{type(exc).__name__}: {exc}", hint)
+
+
+def _rel(path: str, templates_dir: Path) -> str:
+    try:
+        return Path(path).resolve().relative_to(templates_dir.resolve().parent).as_posix()
+    except ValueError:
+        return path
