@@ -18,6 +18,7 @@ from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files
 
 from .diagnostics import Diagnostic, errors, format_report, summary
+from .lints import run_lints
 from .model import read_handbook
 from .render import RenderedPage, Renderer, RenderOptions, render_error
 from .schema import KINDS
@@ -63,8 +64,10 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         assert self.handbook_dir and self.templates_dir
         handbook, diagnostics = read_handbook(self.handbook_dir, self.project_dir)
         pages: list[RenderedPage] = []
+        today = date.fromisoformat(self.config.today) if self.config.today else date.today()
         if handbook is not None:
-            today = date.fromisoformat(self.config.today) if self.config.today else date.today()
+            diagnostics += run_lints(handbook, today)
+        if handbook is not None and not errors(diagnostics):
             try:
                 renderer = Renderer(self.templates_dir, RenderOptions(today, self.config.nav_threshold))
                 pages = list(renderer.pages(handbook))
@@ -114,10 +117,12 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
 
 
 def fail(diagnostics: list[Diagnostic]) -> None:
-    """Log warnings; abort with one error listing every problem if there is any error."""
-    for d in diagnostics:
-        if d.severity == "warning":
-            log.warning(d.format_text())
+    """Abort with one error listing every problem if there is any error. Lint warnings (stale
+    pages, zombie rituals…) are advice for `handbook check`, not build failures, so they are
+    logged at INFO and do not trip `mkdocs build --strict`."""
+    warnings = [d for d in diagnostics if d.severity == "warning"]
+    if warnings:
+        log.info(f"{len(warnings)} handbook warnings; run `handbook check` to see them")
     if errors(diagnostics):
         raise PluginError(f"the handbook has problems ({summary(diagnostics)}):\n"
                           + format_report(errors(diagnostics)))

@@ -183,7 +183,7 @@ class Reviewed(Strict):
     owner: ref("teams", "owns", "id of the team accountable for keeping this current")
     last_reviewed: date = Field(description="date of the last review, YYYY-MM-DD")
     review_every_days: Optional[Annotated[int, Field(ge=1, le=3650)]] = Field(
-        None, description="review period in days; defaults to review_period_days in handbook.yaml")
+        None, description="review period in days; defaults to review_period_days in handbook.yaml", examples=[90])
     tags: Tags = []
 
 
@@ -210,7 +210,8 @@ class HandbookMeta(Strict):
 class Principle(Reviewed):
     statement: NonEmpty = Field(description="the principle in one sentence")
     why: Markdown = Field(description="why we hold it (Markdown)")
-    in_practice: Annotated[list[Markdown], Field(min_length=1, description="what it looks like day to day")]
+    in_practice: Annotated[list[Markdown], Field(min_length=1, description="what it looks like day to day",
+                                                 examples=[["TODO: one concrete behaviour"]])]
 
 
 class Participant(Strict):
@@ -234,11 +235,12 @@ class Ritual(Reviewed):
     purpose: Markdown = Field(description="why the ritual exists (Markdown)")
     facilitator: NonEmpty = Field(description="role that runs it")
     cadence: CadenceField
-    duration_minutes: Annotated[int, Field(ge=5, le=60 * 24 * 3)]
+    duration_minutes: Annotated[int, Field(ge=5, le=60 * 24 * 3, examples=[60])]
     format: Literal["single-purpose", "open-agenda"]
     mode: Literal["sync", "async", "hybrid"]
     level: Literal["team", "group", "org"]
-    participants: Annotated[list[Participant], Field(min_length=1)]
+    participants: Annotated[list[Participant], Field(
+        min_length=1, description="teams or roles that take part", examples=[[{"role": "TODO: a role"}]])]
     inputs: list[ref("interfaces", "input_to")] = Field([], description="interfaces the ritual consumes")
     outputs: list[ref("interfaces", "output_of")] = Field([], description="interfaces the ritual produces")
     decisions: list[NonEmpty] = Field([], description="decisions the ritual makes")
@@ -260,11 +262,13 @@ class Interface(Reviewed):
     cadence: CadenceField = Field(description="how often it is produced, or what triggers it")
     horizon: Optional[NonEmpty] = Field(None, description="the period it looks ahead or back, e.g. 'next quarter'")
     conformance: Literal["required", "recommended"] = Field(
-        description="required: every team provides it; recommended: teams that need it do")
-    fields: Annotated[list[ContractField], Field(min_length=1, description="the contract: what it must contain")]
+        description="required: every team provides it; recommended: teams that need it do", examples=["recommended"])
+    fields: Annotated[list[ContractField], Field(
+        min_length=1, description="the contract: what it must contain",
+        examples=[[{"name": "TODO", "description": "TODO: what this field holds"}]])]
     template: Optional[Markdown] = None
     example: Optional[Markdown] = None
-    version: NonEmpty = Field(description='version of the contract, quoted: "1.2"')
+    version: NonEmpty = Field(description='version of the contract, quoted: "1.2"', examples=["1.0"])
     deprecated_by: Optional[ref("interfaces", "replaces", "id of the interface that replaces this one")] = None
     principles: list[ref("principles", "applied_in")] = []
     status: Literal["active", "experimental", "deprecated", "sunset"] = "active"
@@ -278,7 +282,8 @@ class Funding(Reviewed):
     value_shape: Literal["linear", "step", "s-curve", "diminishing", "option"] = Field(
         description="how value accrues with investment")
     reviewed_in: ref("rituals", "reviews_funding", "id of the ritual that reviews this category")
-    exit_criteria: Annotated[list[Markdown], Field(min_length=1)]
+    exit_criteria: Annotated[list[Markdown], Field(
+        min_length=1, description="when work stops drawing on this category", examples=[["TODO: when work leaves"]])]
     examples: list[Markdown] = []
     when_this_percentage_lies: list[Markdown] = Field(
         [], description="situations in which the reported percentage misleads")
@@ -311,16 +316,17 @@ class Kind:
 
     name: str  # folder name under handbook/, and url prefix
     model: type[Strict]
+    schema: str  # file stem of its JSON Schema, e.g. "ritual" for schemas/ritual.schema.json
     singular: str
     title: str
     template: str
 
 
 KINDS: dict[str, Kind] = {k.name: k for k in [
-    Kind("principles", Principle, "principle", "Principles", "principle.md.j2"),
-    Kind("rituals", Ritual, "ritual", "Rituals", "ritual.md.j2"),
-    Kind("interfaces", Interface, "interface", "Interfaces", "interface.md.j2"),
-    Kind("funding", Funding, "funding category", "Funding", "funding.md.j2"),
-    Kind("teams", Team, "team", "Teams", "team.md.j2"),
+    Kind("principles", Principle, "principle", "principle", "Principles", "principle.md.j2"),
+    Kind("rituals", Ritual, "ritual", "ritual", "Rituals", "ritual.md.j2"),
+    Kind("interfaces", Interface, "interface", "interface", "Interfaces", "interface.md.j2"),
+    Kind("funding", Funding, "funding", "funding category", "Funding", "funding.md.j2"),
+    Kind("teams", Team, "team", "team", "Teams", "team.md.j2"),
 ]}
 META_FILE = "handbook.yaml"

@@ -1,0 +1,137 @@
+"""Adapter: the `handbook` command line (check, schema, new, explain).
+
+Exit codes: 0 clean, 1 problems found (or a refused action), 2 usage or internal error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from .codes import CODES
+from .diagnostics import Diagnostic, errors, format_report, summary
+from .lints import run_lints
+from .loader import load_file
+from .model import read_handbook
+from .scaffold import create_entity, find_kind
+from .schema import KINDS
+from .schema_export import write_schemas
+
+
+def _today(value: str | None) -> date:
+    return date.fromisoformat(value) if value else date.today()
+
+
+def collect(handbook_dir: Path, today: date) -> tuple[list[Diagnostic], int]:
+    """Everything `check` reports: file, schema and reference problems, then lints."""
+    handbook, diagnostics = read_handbook(handbook_dir, Path.cwd())
+    if handbook is not None:
+        diagnostics += run_lints(handbook, today)
+    return diagnostics, (len(handbook) + 1 if handbook else 0)
+
+
+class HandbookGroup(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except Exception as exc:  # never a traceback: say what failed, exit 2
+            click.echo(f"handbook: internal error: {type(exc).__name__}: {exc}", err=True)
+            click.echo("  = hint: please report this with the command you ran", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=HandbookGroup)
+@click.version_option(package_name="handbook-generator")
+def main() -> None:
+    """Validate, scaffold and document an operating-system handbook."""
+
+
+@main.command()
+@click.argument("directory", default="handbook", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "github", "json"]), default="text", show_default=True,
+              help="text for people, github for workflow annotations, json for tools")
+@click.option("--strict", is_flag=True, help="fail on warnings too")
+@click.option("--today", metavar="YYYY-MM-DD", help="pretend today is this date (review checks)")
+def check(directory: Path, fmt: str, strict: bool, today: str | None) -> None:
+    """Validate the handbook in DIRECTORY and run the lints."""
+    if not directory.is_dir():
+        raise click.UsageError(f"no handbook folder at '{directory}'")
+    diagnostics, count = collect(directory, _today(today))
+    if fmt == "json":
+        click.echo(format_report(diagnostics, "json"))
+    elif diagnostics:
+        click.echo(format_report(diagnostics, fmt))
+    if fmt == "text":
+        verdict = summary(diagnostics) if diagnostics else "ok"
+        click.echo(f"{verdict}: {count} entities checked in {directory}", err=bool(diagnostics))
+    failed = errors(diagnostics) or (strict and diagnostics)
+    sys.exit(1 if failed else 0)
+
+
+@main.command()
+@click.option("--out", "out_dir", default="schemas", show_default=True, type=click.Path(file_okay=False, path_type=Path),
+              help="folder to write the JSON Schema files into")
+def schema(out_dir: Path) -> None:
+    """Write the JSON Schema (draft 2020-12) of every kind, for editors and other tools."""
+    for path in write_schemas(out_dir):
+        click.echo(str(path))
+
+
+@main.command()
+@click.argument("kind")
+@click.argument("name")
+@click.option("--dir", "directory", default="handbook", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="the handbook folder")
+def new(kind: str, name: str, directory: Path) -> None:
+    """Create a starter file for a new KIND (ritual, interface, funding, team, principle) called NAME."""
+    found = find_kind(kind)
+    if found is None:
+        raise click.UsageError(f"unknown kind '{kind}'; use one of: {', '.join(k.schema for k in KINDS.values())}")
+    known = {k: sorted(p.stem for p in (directory / k).glob("*.y*ml")) for k in KINDS}
+    meta = _meta_data(directory)
+    if isinstance(meta.get("owner"), str):  # reference the handbook's owner team first
+        known["teams"] = [meta["owner"]] + [t for t in known["teams"] if t != meta["owner"]]
+    known["pillars"] = [p["id"] for p in meta.get("pillars") or [] if isinstance(p, dict) and isinstance(p.get("id"), str)]
+    try:
+        path = create_entity(directory, found, name, known, date.today())
+    except FileExistsError as exc:
+        click.echo(f"error: {exc} already exists; nothing was written", err=True)
+        click.echo("  = hint: choose another name, or edit the existing file", err=True)
+        sys.exit(1)
+    except ValueError as exc:
+        raise click.UsageError(str(exc))
+    click.echo(f"created {path}")
+    click.echo("next: replace every TODO, uncomment the optional fields you need, then run `handbook check`")
+
+
+@main.command()
+@click.argument("code", required=False)
+def explain(code: str | None) -> None:
+    """Explain a diagnostic CODE (e.g. zombie-ritual); without CODE, list them all."""
+    if code is None:
+        for name, c in CODES.items():
+            click.echo(f"{name:28} {c.severity:8} {c.title}")
+        return
+    c = CODES.get(code.strip().lower().removeprefix("error[").removeprefix("warning[").rstrip("]"))
+    if c is None:
+        import difflib
+        close = difflib.get_close_matches(code, CODES, n=1)
+        raise click.UsageError(f"unknown code '{code}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
+    click.echo(f"{code} ({c.severity}): {c.title}\n\n{c.explanation}\n\nHow to fix: {c.fix}")
+
+
+def _meta_data(directory: Path) -> dict:
+    """handbook.yaml as plain data, or {} when it is missing or broken (check reports that)."""
+    path = directory / "handbook.yaml"
+    doc = load_file(path, "handbook.yaml")[0] if path.is_file() else None
+    return doc.data if doc else {}
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,122 @@
+"""Every diagnostic code, with what it means and how to fix it (`handbook explain <code>`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Code:
+    severity: str
+    title: str
+    explanation: str
+    fix: str
+
+
+CODES: dict[str, Code] = {
+    # --- reading files
+    "yaml-syntax": Code("error", "The file is not valid YAML",
+                        "The YAML parser stopped at this position. Common causes are an unclosed quote, a value "
+                        "containing ': ' without quotes, or inconsistent indentation.",
+                        "Look at the line shown and the one above it. Quote text that contains ': ' or starts with "
+                        "a special character (@, `, *, &, !, %, {, [)."),
+    "yaml-tab": Code("error", "Tab used for indentation",
+                     "YAML forbids tab characters for indentation.", "Replace the tabs with spaces (two per level)."),
+    "yaml-alias": Code("error", "Anchors and aliases are not supported",
+                       "`&name` and `*name` let one value stand in many places. They make files hard to edit in a "
+                       "web editor and allow 'billion laughs' files that explode in memory, so they are refused.",
+                       "Write the value out in each place."),
+    "yaml-tag": Code("error", "Custom YAML tag", "Tags such as `!!python/object` are not allowed in handbook files.",
+                     "Remove the tag and write a plain value."),
+    "duplicate-key": Code("error", "The same key twice in one mapping",
+                          "YAML would silently keep only the last value, so the first is lost without a word.",
+                          "Remove one of them, or merge their content."),
+    "invalid-date": Code("error", "Not a valid date",
+                         "Dates are written as YYYY-MM-DD and must exist in the calendar.",
+                         "Fix the date, e.g. `last_reviewed: 2026-03-31`."),
+    "encoding": Code("error", "Not UTF-8", "Handbook files must be UTF-8 text.", "Save the file as UTF-8."),
+    "empty-file": Code("error", "Empty file", "The file has no content.",
+                       "Fill in the fields, or create it with `handbook new <kind> \"<Name>\"`."),
+    "not-a-mapping": Code("error", "Top level is not a mapping",
+                          "Each file describes one entity as `field: value` lines; a list or a single value at the "
+                          "top level is not an entity.", "Start the file with `name: …` and the other fields."),
+    "multiple-documents": Code("error", "More than one YAML document",
+                               "A second `---` starts a second document; each file holds one entity.",
+                               "Move the second entity to its own file."),
+    "too-deep": Code("error", "Nesting too deep", "The file nests lists or mappings deeper than the limit.",
+                     "Handbook entities need only a few levels; flatten the structure."),
+    "file-too-large": Code("error", "File too large", "Files over the size limit are refused unread.",
+                           "Split the entity or shorten its prose."),
+    "unreadable": Code("error", "File cannot be read", "The operating system refused to read the file.",
+                       "Check the file's permissions."),
+    # --- files and ids
+    "no-handbook": Code("error", "No handbook folder", "The folder with the handbook's YAML files was not found.",
+                        "Create `handbook/`, or point `handbook check` or the plugin's `handbook_dir` at it."),
+    "missing-file": Code("error", "handbook.yaml is missing",
+                         "handbook.yaml names the operating system, its owner, its review date and its pillars.",
+                         "Create handbook/handbook.yaml."),
+    "unknown-kind": Code("error", "Folder is not a kind of entity",
+                         "Entities live in principles/, rituals/, interfaces/, funding/ or teams/.",
+                         "Rename the folder, or move its files into the right one."),
+    "misplaced-file": Code("error", "YAML file outside a kind folder",
+                           "Only handbook.yaml lives at the top of the handbook folder.",
+                           "Move the file into the folder of its kind."),
+    "stray-file": Code("warning", "File that is not YAML", "Files other than .yaml in kind folders are ignored.",
+                       "Remove the file, or rename it to .yaml if it is an entity."),
+    "invalid-id": Code("error", "File name is not a valid id",
+                       "An entity's id is its file name, and ids are lower-case slugs: letters, digits and single "
+                       "hyphens. Dots, capitals, spaces and path separators are not allowed.",
+                       "Rename the file, e.g. `Weekly Review.yaml` to `weekly-review.yaml`, and update references."),
+    "duplicate-id": Code("error", "Two entities share an id", "Two files (or two pillars) claim the same id.",
+                         "Rename one of them and update the references to it."),
+    # --- schema
+    "unknown-field": Code("error", "Unknown field",
+                          "The field is not part of this kind's schema. It is usually a typo, which would otherwise be "
+                          "ignored silently.", "Use the suggested name, or remove the field."),
+    "missing-field": Code("error", "Required field missing", "This kind requires the field.",
+                          "Add the field; `handbook schema` and the editor completion show what it expects."),
+    "wrong-type": Code("error", "Value has the wrong type",
+                       "YAML guesses types: `no`, `yes`, `on` and `off` are booleans and `1.10` is the number 1.1. "
+                       "Where the schema expects text, such values are refused.",
+                       "Quote the value: `status: \"no\"`, `version: \"1.10\"`."),
+    "invalid-value": Code("error", "Value not allowed", "The value is outside what the field accepts.",
+                          "Use one of the values listed in the message."),
+    "unknown-reference": Code("error", "Reference to an unknown id",
+                              "A field refers to another entity by id, and no entity of that kind has this id.",
+                              "Fix the typo (see the suggestion), or create the entity."),
+    "deprecation-cycle": Code("error", "deprecated_by forms a cycle",
+                              "Following `deprecated_by` from interface to interface leads back to the start, so no "
+                              "interface is the current one.", "End the chain at an interface that is not deprecated."),
+    "template": Code("error", "Template error", "A Jinja template failed while rendering a page.",
+                     "Fix the template at the line shown; templates use StrictUndefined, so a misspelt name fails."),
+    # --- lints
+    "unconsumed-interface": Code("warning", "Interface nobody consumes",
+                                 "No team consumes it and no ritual takes it as input. Producing it costs time for no "
+                                 "reader.", "Add it to a consumer, or retire it."),
+    "unproduced-interface": Code("warning", "Interface nobody produces",
+                                 "No team provides it and no ritual outputs it, so whoever depends on it waits.",
+                                 "Add it to a team's `provides` or a ritual's `outputs`."),
+    "zombie-ritual": Code("warning", "Ritual without outputs or decisions",
+                          "A ritual that produces no interface and makes no decision costs everyone's time.",
+                          "List what it produces and decides, or retire it."),
+    "missing-required-interface": Code("warning", "Team does not provide a required interface",
+                                       "Interfaces with `conformance: required` are provided by every team.",
+                                       "Add the interface to the team's `provides`."),
+    "funding-targets-infeasible": Code("warning", "Funding targets cannot sum to 100 %",
+                                       "The low ends of the targets add up to more than 100 %, or the high ends to "
+                                       "less, so no allocation can meet every target.",
+                                       "Adjust the ranges."),
+    "allocation-not-100": Code("warning", "Team allocation does not sum to 100 %",
+                               "A team's funding split is a share of its capacity and must add up to 100.",
+                               "Correct the percentages."),
+    "too-many-categories": Code("warning", "Team split across too many funding categories",
+                                "A team funded from more than four categories is usually spread too thin.",
+                                "Merge or drop the smallest categories."),
+    "review-overdue": Code("warning", "Past its review date",
+                           "The entity was last reviewed longer ago than its review period (review_every_days, or "
+                           "review_period_days in handbook.yaml).",
+                           "Review it with its owner and update `last_reviewed`."),
+    "deprecated-in-use": Code("warning", "Deprecated interface still in use",
+                              "A ritual or team still depends on an interface that has been deprecated.",
+                              "Move to the replacing interface."),
+}

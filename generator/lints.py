@@ -1,0 +1,150 @@
+"""Lints: checks on the resolved handbook that go beyond the schema (mostly warnings).
+
+Each lint is a function `(handbook, today) -> diagnostics`, registered with `@lint(code)`; the code's
+explanation for `handbook explain` lives in codes.py.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Callable, Iterator
+
+from .diagnostics import Diagnostic
+from .model import Entity, Handbook
+
+MAX_FUNDING_CATEGORIES_PER_TEAM = 4
+Lint = Callable[[Handbook, date], Iterator[Diagnostic]]
+LINTS: list[Lint] = []
+
+
+def lint(fn: Lint) -> Lint:
+    LINTS.append(fn)
+    return fn
+
+
+def at(entity: Entity, loc: tuple, code: str, message: str, hint: str | None = None, *,
+       severity: str = "warning", key: bool = True) -> Diagnostic:
+    line, col = entity.position(loc, key=key)
+    return Diagnostic(entity.path, line, col, severity, code, message, hint)  # type: ignore[arg-type]
+
+
+def run_lints(handbook: Handbook, today: date) -> list[Diagnostic]:
+    return [d for fn in LINTS for d in fn(handbook, today)]
+
+
+@lint
+def interfaces_without_both_ends(handbook: Handbook, today: date) -> Iterator[Diagnostic]:
+    for i in handbook.of("interfaces"):
+        if i.status in ("deprecated", "sunset"):
+            continue
+        if not i.backrefs.get("consumed_by") and not i.backrefs.get("input_to"):
+            yield at(i, ("name",), "unconsumed-interface", f"nobody consumes interface '{i.id}'",
+                     "list it under a team's `consumes` or a ritual's `inputs`, or retire it")
+        if not i.backrefs.get("provided_by") and not i.backrefs.get("output_of"):
+            yield at(i, ("name",), "unproduced-interface", f"nobody produces interface '{i.id}'",
+                     "list it under a team's `provides` or a ritual's `outputs`")
+
+
+@lint
+def zombie_rituals(handbook: Handbook, today: date) -> Iterator[Diagnostic]:
+    for r in handbook.of("rituals"):
+        missing = [f for f in ("outputs", "decisions") if not getattr(r, f)]
+        if missing:
+            yield at(r, (missing[0],) if missing[0] in r.doc.data else ("name",), "zombie-ritual",
+                     f"ritual '{r.id}' has no {' and no '.join(missing)}",
+                     "a ritual that produces nothing and decides nothing is a candidate for retirement")
+
+
+@lint
+def required_interfaces_provided(handbook: Handbook, today: date) -> Iterator[Diagnostic]:
+    required = [i for i in handbook.of("interfaces") if i.conformance == "required" and i.status == "active"]
+    for team in handbook.of("teams"):
+        provided = set(team.provides)
+        for i in required:
+            if i.id not in provided:
+                yield at(team, ("provides",) if "provides" in team.doc.data else ("name",), "missing-required-interface",
+                         f"team '{team.id}' does not provide required interface '{i.id}'",
+                         f"add {i.id} to `provides`; every team provides required interfaces")
+
+
+@lint
+def funding_targets_feasible(handbook: Handbook, today: date) -> Iterator[Diagnostic]:
+    categories = handbook.of("funding")
+    if not categories:
+        return
+    low = sum(f.target.low for f in categories)
+    high = sum(f.target.high for f in categories)
+    if low > 100 or high < 100:
+        first = min(categories, key=lambda f: f.path)
+        yield at(first, ("target",), "funding-targets-infeasible",
+                 f"funding targets cannot sum to 100 % (the lows add up to {low} %, the highs to {high} %)",
+                 "widen or lower the targets so that the lows sum to at most 100 and the highs to at least 100")
+
+
+@lint
+def team_allocations(handbook: Handbook, today: date) -> Iterator[Diagnostic]:
+    for team in handbook.of("teams"):
+        if not team.funding:
+            continue
+        total = sum(team.funding.values())
+        if total != 100:
+            yield at(team, ("funding",), "allocation-not-100",
+                     f"team '{team.id}' allocation sums to {total} %, not 100 %",
+                     "report the share of the team's capacity per category so that it adds up to 100")
+        if len(team.funding) > MAX_FUNDING_CATEGORIES_PER_TEAM:
+            yield at(team, ("funding",), "too-many-categories",
+                     f"team '{team.id}' is split across {len(team.funding)} funding categories "
+                     f"(more than {MAX_FUNDING_CATEGORIES_PER_TEAM})",
+                     "a team spread this thin usually does none of it well; merge or drop the smallest")
+
+
+@lint
+def review_overdue(handbook: Handbook, today: date) -> Iterator[Diagnostic]:
+    default = handbook.meta.review_period_days
+    for e in handbook.all():
+        due = e.review_due(default)
+        if due and due < today:
+            yield at(e, ("last_reviewed",), "review-overdue",
+                     f"{e.id} was due for review on {due} (last reviewed {e.last_reviewed})",
+                     "review the page with its owner, then update `last_reviewed`", key=False)
+    if handbook.meta.review_by < today:
+        yield at(handbook.meta, ("review_by",), "review-overdue",
+                 f"the operating system was to be revisited by {handbook.meta.review_by}",
+                 "hold the review, then set a new `review_by` date", key=False)
+
+
+def _deprecated(i: Entity) -> bool:
+    return i.status == "deprecated" or i.deprecated_by is not None
+
+
+@lint
+def deprecated_interfaces_in_use(handbook: Handbook, today: date) -> Iterator[Diagnostic]:
+    for i in handbook.of("interfaces"):
+        if not _deprecated(i):
+            continue
+        replacement = f"; use '{i.deprecated_by}' instead" if i.deprecated_by else ""
+        for rel in i.backrefs.get("input_to", []) + i.backrefs.get("consumed_by", []):
+            yield at(rel.source, rel.loc, "deprecated-in-use",
+                     f"'{rel.source.id}' still uses deprecated interface '{i.id}'{replacement}",
+                     "move to the replacement, then remove this reference", key=False)
+
+
+@lint
+def deprecation_cycles(handbook: Handbook, today: date) -> Iterator[Diagnostic]:
+    """`deprecated_by` must lead to a live interface, not back to where it started."""
+    for start in handbook.of("interfaces"):
+        seen = [start.id]
+        current = start
+        while current.deprecated_by is not None:
+            nxt = handbook.get("interfaces", current.deprecated_by)
+            if nxt is None:
+                break
+            if nxt.id in seen:
+                if nxt is start:  # report each cycle once, on each member, at its own field
+                    yield at(start, ("deprecated_by",), "deprecation-cycle",
+                             f"deprecated_by forms a cycle: {' → '.join(seen + [nxt.id])}",
+                             "the last interface in a chain of replacements must not be deprecated by another",
+                             severity="error", key=False)
+                break
+            seen.append(nxt.id)
+            current = nxt

@@ -1,0 +1,146 @@
+"""Authoring: write a commented starter file for a new entity, derived from the kind's schema."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal, get_args, get_origin
+
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
+from .schema import KINDS, Cadence, Kind, Ref, Target
+
+SCHEMA_DIR_FROM_ENTITY = "../../schemas"
+
+
+def slugify(name: str) -> str:
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def find_kind(word: str) -> Kind | None:
+    word = word.lower().strip()
+    for kind in KINDS.values():
+        if word in (kind.name, kind.schema, kind.singular):
+            return kind
+    return None
+
+
+def _meta(info: FieldInfo) -> list[Any]:
+    return list(info.metadata)
+
+
+def _ref_of(info: FieldInfo) -> Ref | None:
+    found = [m for m in _meta(info) if isinstance(m, Ref)]
+    annotation = info.annotation
+    while not found and get_origin(annotation) is not None:
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        if not args:
+            break
+        annotation = args[0]
+        found = [m for m in getattr(annotation, "__metadata__", ()) if isinstance(m, Ref)]
+    return found[0] if found else None
+
+
+def _yaml_str(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+class Starter:
+    """Builds the YAML lines of a starter file; `known` maps kind -> existing ids, for references."""
+
+    def __init__(self, known: dict[str, list[str]], today: date):
+        self.known, self.today = known, today
+
+    def ref_value(self, ref: Ref) -> str:
+        ids = self.known.get(ref.kind) or [f"TODO-{ref.kind}-id"]
+        return ids[0]
+
+    def scalar(self, name: str, info: FieldInfo, annotation: Any) -> str:
+        ref = _ref_of(info)
+        if ref:
+            return self.ref_value(ref)
+        origin = get_origin(annotation)
+        if origin is Literal:
+            return str(get_args(annotation)[0])
+        if annotation is date:
+            return self.today.isoformat()
+        if annotation is Cadence or getattr(annotation, "__origin__", None) is Cadence:
+            return "weekly"
+        if annotation is Target:
+            return _yaml_str("10-20%")
+        if annotation is bool:
+            return "true"
+        if annotation is int:
+            low = next((m.ge for m in _meta(info) if getattr(m, "ge", None) is not None), None)
+            return str(max(low or 0, 30 if "minutes" in name else 1))
+        return _yaml_str(f"TODO: {info.description or name.replace('_', ' ')}")
+
+    def lines(self, model: type[BaseModel], values: dict[str, str]) -> list[str]:
+        out: list[str] = []
+        for name, info in model.model_fields.items():
+            if name in values:
+                out.append(f"{name}: {values[name]}")
+                continue
+            annotation = _unwrap(info.annotation)
+            comment = info.description or ""
+            if get_origin(annotation) is Literal:
+                comment = (comment + "; " if comment else "") + "one of: " + ", ".join(map(str, get_args(annotation)))
+            if comment:
+                out.append(f"# {comment}")
+            value = self.value(name, info, annotation)
+            if info.is_required():
+                out.extend(value)
+            else:
+                out.extend(f"# {line}" for line in value)
+        return out
+
+    def value(self, name: str, info: FieldInfo, annotation: Any) -> list[str]:
+        if info.examples:  # the schema's own example, as flow-style YAML (JSON is valid YAML)
+            return [f"{name}: {json.dumps(info.examples[0], ensure_ascii=False)}"]
+        origin = get_origin(annotation)
+        if origin is list:
+            ref = _ref_of(FieldInfo.from_annotation(get_args(annotation)[0]))
+            return [f"{name}: [{self.ref_value(ref)}]" if ref and info.is_required() else f"{name}: []"]
+        if origin is dict:
+            return [f"{name}: {{}}"]
+        if "markdown" in getattr(info, "metadata", []) or "Markdown" in (info.description or ""):
+            return [f"{name}: |", f"  TODO: {info.description or name}"]
+        return [f"{name}: {self.scalar(name, info, annotation)}"]
+
+
+def _unwrap(annotation: Any) -> Any:
+    """`X | None` -> X."""
+    if get_origin(annotation) is not None and type(None) in get_args(annotation):
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        return args[0] if len(args) == 1 else annotation
+    return annotation
+
+
+def starter_text(kind: Kind, name: str, known: dict[str, list[str]], today: date) -> str:
+    body = Starter(known, today).lines(kind.model, {"name": _yaml_str(name)})
+    header = [
+        f"# yaml-language-server: $schema={SCHEMA_DIR_FROM_ENTITY}/{kind.schema}.schema.json",
+        f"# A new {kind.singular}. Lines starting with '#' are optional fields: remove the '# ' to use one.",
+        "# Replace every TODO. Text fields accept Markdown. Check with: handbook check",
+    ]
+    return "\n".join(header + body) + "\n"
+
+
+def create_entity(handbook_dir: Path, kind: Kind, name: str, known: dict[str, list[str]], today: date) -> Path:
+    """Write the starter file and return its path. Never overwrites: raises FileExistsError."""
+    slug = slugify(name)
+    if not slug:
+        raise ValueError(f"cannot make an id from {name!r}: use letters or digits")
+    path = handbook_dir / kind.name / f"{slug}.yaml"
+    existing = [p for p in (path, path.with_suffix(".yml")) if p.exists()]
+    if existing:
+        raise FileExistsError(str(existing[0]))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("x", encoding="utf-8") as fh:  # "x": fail rather than overwrite, even in a race
+        fh.write(starter_text(kind, name, known, today))
+    return path

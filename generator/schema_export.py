@@ -1,0 +1,34 @@
+"""Adapter: JSON Schema (draft 2020-12) for every kind, generated from the validator's own models."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from .schema import KINDS, HandbookMeta
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def json_schema(model: type[BaseModel], stem: str) -> dict:
+    schema = model.model_json_schema(mode="validation")
+    return {"$schema": DIALECT, "$id": f"{stem}.schema.json", **schema}
+
+
+def all_schemas() -> dict[str, dict]:
+    """File stem -> schema, for handbook.yaml and each kind."""
+    schemas = {"handbook": json_schema(HandbookMeta, "handbook")}
+    schemas.update({kind.schema: json_schema(kind.model, kind.schema) for kind in KINDS.values()})
+    return schemas
+
+
+def write_schemas(out_dir: Path) -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for stem, schema in all_schemas().items():
+        path = out_dir / f"{stem}.schema.json"
+        path.write_text(json.dumps(schema, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        written.append(path)
+    return written
