@@ -31,7 +31,8 @@ def collect(handbook_dir: Path, today: date) -> tuple[list[Diagnostic], int]:
     handbook, diagnostics = read_handbook(handbook_dir, Path.cwd())
     if handbook is not None:
         diagnostics += run_lints(handbook, today)
-    return diagnostics, (len(handbook) + 1 if handbook else 0)
+    files = sum(1 for p in handbook_dir.rglob("*") if p.suffix in (".yaml", ".yml"))
+    return diagnostics, files
 
 
 class HandbookGroup(click.Group):
@@ -69,7 +70,7 @@ def check(directory: Path, fmt: str, strict: bool, today: str | None) -> None:
         click.echo(format_report(diagnostics, fmt))
     if fmt == "text":
         verdict = summary(diagnostics) if diagnostics else "ok"
-        click.echo(f"{verdict}: {count} entities checked in {directory}", err=bool(diagnostics))
+        click.echo(f"{verdict}: {count} files checked in {directory}", err=bool(diagnostics))
     failed = errors(diagnostics) or (strict and diagnostics)
     sys.exit(1 if failed else 0)
 

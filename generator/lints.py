@@ -28,6 +28,11 @@ def at(entity: Entity, loc: tuple, code: str, message: str, hint: str | None = N
     return Diagnostic(entity.path, line, col, severity, code, message, hint)  # type: ignore[arg-type]
 
 
+def _written_or_name(entity: Entity, field: str) -> tuple:
+    """Point at `field` if the file writes it, else at the entity's name."""
+    return (field,) if field in entity.doc.data else ("name",)
+
+
 def run_lints(handbook: Handbook, today: date) -> list[Diagnostic]:
     return [d for fn in LINTS for d in fn(handbook, today)]
 
@@ -50,7 +55,8 @@ def zombie_rituals(handbook: Handbook, today: date) -> Iterator[Diagnostic]:
     for r in handbook.of("rituals"):
         missing = [f for f in ("outputs", "decisions") if not getattr(r, f)]
         if missing:
-            yield at(r, (missing[0],) if missing[0] in r.doc.data else ("name",), "zombie-ritual",
+            where = _written_or_name(r, missing[0])
+            yield at(r, where, "zombie-ritual",
                      f"ritual '{r.id}' has no {' and no '.join(missing)}",
                      "a ritual that produces nothing and decides nothing is a candidate for retirement")
 
@@ -62,7 +68,7 @@ def required_interfaces_provided(handbook: Handbook, today: date) -> Iterator[Di
         provided = set(team.provides)
         for i in required:
             if i.id not in provided:
-                yield at(team, ("provides",) if "provides" in team.doc.data else ("name",), "missing-required-interface",
+                yield at(team, _written_or_name(team, "provides"), "missing-required-interface",
                          f"team '{team.id}' does not provide required interface '{i.id}'",
                          f"add {i.id} to `provides`; every team provides required interfaces")
 

@@ -56,6 +56,7 @@ class Document:
     marks: dict[int, Any] = field(default_factory=dict, repr=False)
     # YAML scalars that were read as something other than text: id(container) -> {key|index: source}
     sources: dict[int, Any] = field(default_factory=dict, repr=False)
+    start: Position = (1, 1)  # where the top-level value begins (after leading comments)
 
     def _walk(self, loc: Sequence[Any]):
         """Yield (container, key) pairs along `loc` as far as the data goes."""
@@ -73,9 +74,12 @@ class Document:
     def position(self, loc: Sequence[Any], *, key: bool = False) -> Position:
         """Where the value at `loc` (or its key, with `key=True`) stands; the nearest known parent
         if the path goes further than the data (a missing field points at its parent)."""
-        pos: Position = (1, 1)
+        pos: Position = self.start
         for container, part in self._walk(loc):
-            mark = self.marks[id(container)][part]
+            marks = self.marks.get(id(container))
+            if marks is None:  # data built in memory, not read from a file
+                break
+            mark = marks[part]
             pos = mark if isinstance(container, list) else mark[0 if key else 1]
         return pos
 
@@ -128,7 +132,7 @@ def parse_text(raw: bytes, rel: str) -> tuple[Document | None, list[Diagnostic]]
         return problem(*_describe_yaml_error(exc, text))
     if not isinstance(doc.data, dict):
         found = {list: "a list", type(None): "nothing"}.get(type(doc.data), f"a single value ({doc.data!r})")
-        return problem((1, 1), "not-a-mapping", f"expected a mapping of fields at the top level, found {found}",
+        return problem(doc.start, "not-a-mapping", f"expected a mapping of fields at the top level, found {found}",
                        "each file describes one entity as `field: value` lines")
     return doc, []
 
@@ -170,7 +174,7 @@ def _build(text: str, doc: Document) -> Any:
     def attach(value: Any, pos: Position, is_scalar: bool, non_text: str | None = None) -> None:
         nonlocal root
         if not stack:
-            root = value
+            root, doc.start = value, pos
             return
         frame = stack[-1]
         container = frame[0]

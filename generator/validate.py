@@ -100,7 +100,17 @@ def validate_document(source: SourceFile, doc: Document) -> tuple[BaseModel | No
     try:
         return model.model_validate(doc.data), []
     except ValidationError as exc:
-        return None, [_diagnostic(source.rel, doc, model, err) for err in exc.errors(include_url=False)]
+        errs = exc.errors(include_url=False)
+        return None, [_diagnostic(source.rel, doc, model, err) for err in errs if not _explained_by_typo(err, errs, model)]
+
+
+def _explained_by_typo(err: dict, errs: list[dict], model: type[BaseModel]) -> bool:
+    """A missing field whose name an unknown field nearby is a misspelling of: report the typo only."""
+    if err["type"] != "missing":
+        return False
+    parent, name = err["loc"][:-1], err["loc"][-1]
+    return any(e["type"] == "extra_forbidden" and e["loc"][:-1] == parent
+               and difflib.get_close_matches(str(e["loc"][-1]), [name], n=1, cutoff=0.6) for e in errs)
 
 
 def load_and_validate(source: SourceFile) -> tuple[Document | None, BaseModel | None, list[Diagnostic]]:
@@ -160,10 +170,11 @@ def _diagnostic(rel: str, doc: Document, model: type[BaseModel], err: dict) -> D
         return at("missing-field", f"missing required field '{name}'{described}",
                   f"add `{name}:` to this {'item' if len(loc) > 1 else 'file'}", where=loc[:-1])
     if kind == "literal_error":
+        hint = "YAML reads yes/no/on/off as true/false: quote such words" if isinstance(value, bool) else None
         value = doc.source_text(loc) or value
         options = [o.strip(" '") for o in str(ctx.get("expected", "")).replace(" or ", ", ").split(",")]
         return at("invalid-value", f"{field}: '{value}' is not one of: {', '.join(options)}{did_you_mean(value, options)}",
-                  "YAML reads yes/no/on/off as true/false: quote such words" if isinstance(value, bool) else None)
+                  hint)
     if kind in ("string_type", "string_sub_type"):
         source = doc.source_text(loc)
         if source is not None:

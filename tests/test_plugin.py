@@ -1,0 +1,110 @@
+"""The MkDocs plugin in real `mkdocs build` runs of a temporary project."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+
+@pytest.fixture
+def built(project):
+    result = project.mkdocs("build", "--strict")
+    assert result.returncode == 0, result.stderr
+    return project
+
+
+def html(project, uri: str) -> str:
+    return (project.root / "site" / uri / "index.html").read_text(encoding="utf-8")
+
+
+def test_strict_build_of_the_shipped_handbook(built):
+    site = built.root / "site"
+    for uri in ("", "rituals", "rituals/weekly-business-review", "interfaces/bet-one-pager",
+                "funding/rebuilding-after-breakdown", "teams/checkout", "principles/interfaces-not-processes",
+                "contributing"):
+        assert (site / uri / "index.html").is_file(), uri
+    assert (site / "assets" / "handbook.css").is_file()
+    assert (site / "search" / "search_index.json").is_file()
+
+
+def test_pages_link_both_ways(built):
+    ritual = html(built, "rituals/weekly-business-review")
+    assert 'href="../../interfaces/input-metrics-update/"' in ritual
+    interface = html(built, "interfaces/input-metrics-update")
+    assert 'href="../../rituals/weekly-business-review/"' in interface  # derived reverse relation
+
+
+def test_edit_links_point_at_the_yaml(built):
+    page = html(built, "rituals/weekly-business-review")
+    assert ('href="https://github.com/fernhill-example/operating-handbook/edit/main/'
+            'handbook/rituals/weekly-business-review.yaml"') in page
+    assert "edit/main/docs/contributing.md" in html(built, "contributing")
+
+
+def test_nav_has_sections_and_respects_the_threshold(project):
+    result = project.mkdocs("build", "--strict")
+    assert result.returncode == 0, result.stderr
+    assert html(project, "").count('href="rituals/weekly-business-review/"') >= 1
+    project.edit("mkdocs.yml", "nav_threshold: 50", "nav_threshold: 5")
+    result = project.mkdocs("build", "--strict", site="site2")
+    assert result.returncode == 0, result.stderr
+    home = (project.root / "site2" / "index.html").read_text(encoding="utf-8")
+    nav = home.split('class="md-nav__list"', 1)[1]
+    assert 'href="rituals/weekly-business-review/"' not in nav  # 9 rituals > 5: section index only
+    assert 'href="rituals/"' in nav
+
+
+def test_failing_handbook_lists_every_error_and_keeps_the_old_site(built):
+    site = built.root / "site"
+    before = (site / "index.html").read_text(encoding="utf-8")
+    marker = site / "previous-build-marker.txt"
+    marker.write_text("keep me")
+    built.edit("handbook/rituals/weekly-business-review.yaml", "cadence: weekly", "cadnce: weekly")
+    built.edit("handbook/teams/checkout.yaml", "  growth-bets: 55", "  growth-bet: 55")
+    built.write("handbook/principles/broken.yaml", "name: [unclosed\n")
+    watched = built.snapshot("handbook", "docs")
+    result = built.mkdocs("build", "--strict")
+    assert result.returncode == 1
+    out = result.stderr
+    assert "Traceback" not in out
+    assert re.search(r"handbook/rituals/weekly-business-review\.yaml:\d+:1: error\[unknown-field\]", out)
+    assert "handbook/teams/checkout.yaml" in out and "did you mean 'growth-bets'?" in out
+    assert "handbook/principles/broken.yaml:" in out
+    assert marker.read_text() == "keep me" and (site / "index.html").read_text(encoding="utf-8") == before
+    assert built.snapshot("handbook", "docs") == watched
+
+
+def test_build_writes_nothing_into_handbook_or_docs(project):
+    watched = project.snapshot("handbook", "docs", "templates")
+    result = project.mkdocs("build", "--strict")
+    assert result.returncode == 0, result.stderr
+    assert project.snapshot("handbook", "docs", "templates") == watched
+
+
+def test_a_docs_page_may_not_shadow_a_generated_page(project):
+    project.write("docs/rituals/index.md", "# mine\n")
+    result = project.mkdocs("build")
+    assert result.returncode == 1 and "collides with the generated page" in result.stderr
+
+
+def test_template_bug_is_reported_not_a_traceback(project):
+    project.edit("templates/team.md.j2", "{{ entity.mission | md_inline }}", "{{ entity.misson }}")
+    result = project.mkdocs("build")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert re.search(r"templates/team\.md\.j2:\d+:1: error\[template\]", result.stderr)
+    assert "misson" in result.stderr
+
+
+def test_xss_in_yaml_executes_nothing_in_the_built_site(project):
+    payload = '<script>alert(1)</script> [x](javascript:alert(2)) <img src=x onerror=alert(3)>'
+    project.edit("handbook/rituals/demo-day.yaml", "summary: Teams show", f"summary: '{payload} Teams show")
+    project.edit("handbook/rituals/demo-day.yaml", "what shipped at the end of each six-week cycle.",
+                 "what shipped at the end of each six-week cycle.'")
+    project.edit("handbook/rituals/demo-day.yaml", "name: Demo day", f"name: \"Demo {payload.replace(chr(34), '')}\"")
+    result = project.mkdocs("build", "--strict")
+    assert result.returncode == 0, result.stderr
+    page = html(project, "rituals/demo-day")
+    main = page.split('<article', 1)[1].split("</article>", 1)[0]
+    assert "<script>alert" not in main and "onerror=" not in main and 'href="javascript:' not in main
+    assert "&lt;script&gt;alert(1)" in main or "&#60;script&#62;alert(1)" in main

@@ -1,0 +1,61 @@
+"""Property: no YAML document, however odd, produces a traceback; only diagnostics."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from generator.loader import Document, parse_text
+from generator.schema import KINDS
+from generator.validate import SourceFile, validate_document
+
+FIELD_NAMES = sorted({name for kind in KINDS.values() for name in kind.model.model_fields} | {"trigger", "team", "role"})
+
+scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=True),
+    st.text(max_size=30), st.sampled_from(["weekly", "every 3 weeks", "10-20%", "no", "1.10", "checkout"]),
+    st.dates(min_value=datetime.date(1900, 1, 1), max_value=datetime.date(2200, 1, 1)),
+)
+keys = st.one_of(st.sampled_from(FIELD_NAMES), st.text(min_size=1, max_size=12))
+values = st.recursive(scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.dictionaries(keys, inner, max_size=5)), max_leaves=25)
+documents = st.dictionaries(keys, values, max_size=12)
+
+
+def validate_everywhere(doc: Document) -> None:
+    for kind in list(KINDS) + ["handbook"]:
+        model, diags = validate_document(SourceFile(kind, "x", Path("x.yaml"), "x.yaml"), doc)
+        assert (model is None) == bool(diags)
+        for d in diags:
+            assert d.line >= 1 and d.col >= 1 and d.message
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(documents)
+def test_random_documents_give_diagnostics_not_tracebacks(data):
+    raw = yaml.safe_dump(data, allow_unicode=True).encode()
+    doc, diags = parse_text(raw, "x.yaml")
+    if doc is None:
+        assert diags and diags[0].message
+        return
+    validate_everywhere(doc)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200))
+def test_random_text_is_never_a_traceback(text):
+    doc, diags = parse_text(text.encode("utf-8", "surrogatepass"), "x.yaml")
+    assert (doc is None) == bool(diags)
+    if doc is not None:
+        validate_everywhere(doc)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=200))
+def test_random_bytes_are_never_a_traceback(raw):
+    doc, diags = parse_text(raw, "x.yaml")
+    assert (doc is None) == bool(diags)
