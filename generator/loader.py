@@ -261,6 +261,9 @@ def _describe_yaml_error(exc: yaml.YAMLError, text: str) -> tuple[Position, str,
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
     message = f"{problem} ({context})" if context else problem
+    if "maximum nesting depth" in message:  # libyaml >= 0.2.6 stops runaway nesting in its scanner
+        return position, "too-deep", f"nesting is deeper than {MAX_DEPTH} levels", \
+            "handbook entities need only a few levels; flatten the structure"
     line_text = (text.splitlines() or [""])[min(position[0], len(text.splitlines())) - 1]
     if "\t" in line_text[: position[1]]:
         return position, "yaml-tab", "tab character where YAML expects spaces", \

@@ -78,7 +78,8 @@ def test_deep_nesting_is_refused_without_crashing():
     raw = b"a: " + b"[" * 100_000 + b"]" * 100_000 + b"\n"
     started = time.perf_counter()
     code, line, col, d = only(raw)
-    assert code == "too-deep" and line == 1 and str(MAX_DEPTH) in d.message
+    # Our event loop stops at MAX_DEPTH; newer libyaml scanners stop runaway input even earlier.
+    assert code == "too-deep" and line == 1 and str(MAX_DEPTH) in d.message and col > MAX_DEPTH
     assert time.perf_counter() - started < 1.0
 
 
