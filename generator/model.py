@@ -99,6 +99,17 @@ class Handbook:
     def pillars(self) -> list[Entity]:
         return self.of("pillars")
 
+    def reported_allocation(self) -> dict[str, float]:
+        """Each funding category's share of capacity across the teams that report a split, weighted
+        by headcount (a team without one counts as one person)."""
+        reporting = [t for t in self.of("teams") if t.funding]
+        total = sum(t.headcount or 1 for t in reporting)
+        shares = {f.id: 0.0 for f in self.of("funding")}
+        for team in reporting:
+            for category, percent in team.funding.items():
+                shares[category] += percent * (team.headcount or 1) / total
+        return shares
+
     def __len__(self) -> int:
         return sum(len(v) for k, v in self.entities.items() if k in KINDS)
 

@@ -8,8 +8,10 @@ alone. Pages are added as virtual files; nothing is ever written into docs_dir o
 from __future__ import annotations
 
 import os
+import posixpath
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
@@ -25,7 +27,7 @@ from .schema import KINDS
 
 log = get_plugin_logger(__name__)
 
-CSS_URI = "assets/handbook.css"
+ASSETS = {"assets/handbook.css": "handbook.css", "assets/handbook.js": "handbook.js"}  # site URI -> file
 # Extensions the generated Markdown relies on (anchors, card grids, notices, tables).
 REQUIRED_EXTENSIONS = ["attr_list", "md_in_html", "admonition", "tables", "toc"]
 
@@ -52,11 +54,14 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         self.project_dir = project_dir
         self.handbook_dir = (project_dir / self.config.handbook_dir).resolve()
         self.templates_dir = (project_dir / self.config.templates_dir).resolve()
+        self.use_directory_urls = config.use_directory_urls
         for name in REQUIRED_EXTENSIONS:
             if name not in config.markdown_extensions:
                 config.markdown_extensions.append(name)
-        if CSS_URI not in config.extra_css:
-            config.extra_css.append(CSS_URI)
+        for uri in ASSETS:
+            extra = config.extra_css if uri.endswith(".css") else config.extra_javascript
+            if uri not in extra:
+                extra.append(uri)
         self.pages = self._build_pages()
         return config
 
@@ -69,7 +74,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
             diagnostics += run_lints(handbook, today)
         if handbook is not None and not errors(diagnostics):
             try:
-                renderer = Renderer(self.templates_dir, RenderOptions(today, self.config.nav_threshold))
+                renderer = Renderer(self.templates_dir, RenderOptions(today, self.use_directory_urls))
                 pages = list(renderer.pages(handbook))
             except Exception as exc:  # a template bug: report it like any other problem
                 diagnostics.append(render_error(exc, self.templates_dir))
@@ -88,8 +93,8 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
                 # Point "edit this page" at the YAML file behind it (relative to the edit_uri base).
                 file.edit_uri = Path(os.path.relpath(self.project_dir / page.source, docs_dir)).as_posix()
             files.append(file)
-        css = (Path(__file__).parent / "assets" / "handbook.css").read_text(encoding="utf-8")
-        files.append(File.generated(config, CSS_URI, content=css))
+        for uri, name in ASSETS.items():
+            files.append(File.generated(config, uri, content=(Path(__file__).parent / "assets" / name).read_bytes()))
         if config.nav is None:
             config.nav = self._nav(files)
         return files
@@ -101,13 +106,22 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         for page in self.pages:
             if page.entity is not None:
                 by_kind[page.entity.kind].append(page.src_uri)
-        nav: list = [{"Home": "index.md"}]
+        nav: list = [{"Home": "index.md"}, {"Interface map": "map.md"}]
         for kind, uris in by_kind.items():
             shown = uris if len(uris) <= self.config.nav_threshold else []
-            nav.append({KINDS[kind].title: [f"{kind}/index.md", *shown]})
+            extra = [{"Conformance matrix": "interfaces/conformance.md"}] if kind == "interfaces" else []
+            nav.append({KINDS[kind].title: [f"{kind}/index.md", *extra, *shown]})
+        nav.append({"Tags": "tags.md"})
         generated = {p.src_uri for p in self.pages}
         nav += sorted(f.src_uri for f in files.documentation_pages() if f.src_uri not in generated)
         return nav
+
+    def on_pre_page(self, page, *, config, files):
+        # docs/../handbook/x.yaml: an absolute edit_uri is not normalised by MkDocs; GitHub wants it clean.
+        if page.edit_url and "/../" in page.edit_url:
+            parts = urlsplit(page.edit_url)
+            page.edit_url = urlunsplit(parts._replace(path=posixpath.normpath(parts.path)))
+        return page
 
     def on_serve(self, server, *, config, builder):
         for path in (self.handbook_dir, self.templates_dir):

@@ -12,6 +12,7 @@ from typing import Any, Iterator
 import jinja2
 from markupsafe import Markup
 
+from . import diagrams
 from .diagnostics import Diagnostic
 from .model import Entity, Handbook
 from .schema import KINDS
@@ -29,7 +30,7 @@ class RenderedPage:
 @dataclass
 class RenderOptions:
     today: date
-    nav_threshold: int = 50  # sections list their entities in the sidebar up to this many
+    use_directory_urls: bool = True  # as in mkdocs.yml: raw-HTML links (diagrams) need final URLs
 
 
 def _finalize(value: Any) -> Any:
@@ -58,6 +59,31 @@ def _url(context, uri: str) -> Markup:
     return Markup(posixpath.relpath(uri, here or "."))
 
 
+def site_url(src_uri: str, use_directory_urls: bool) -> str:
+    """The URL MkDocs gives the page built from `src_uri` (relative to the site root)."""
+    path, _, anchor = src_uri.partition("#")
+    stem = path[:-3] if path.endswith(".md") else path
+    if stem == "index" or stem.endswith("/index"):
+        url = stem[:-5]
+    else:
+        url = stem + "/" if use_directory_urls else stem + ".html"
+    return url + (f"#{anchor}" if anchor else "")
+
+
+def relative_url(from_uri: str, to_uri: str, use_directory_urls: bool) -> str:
+    """A link from the page built from `from_uri` to the page built from `to_uri`, as in the site."""
+    here = site_url(from_uri, use_directory_urls)
+    base = here if here.endswith("/") or not here else posixpath.dirname(here) + "/"
+    target, _, anchor = site_url(to_uri, use_directory_urls).partition("#")
+    rel = posixpath.relpath(target or ".", base or ".")
+    rel = "./" if rel == "." else rel + ("/" if target.endswith("/") else "")
+    return rel + (f"#{anchor}" if anchor else "")
+
+
+def _join(values: Any, separator: str = "") -> Markup:
+    return Markup(_finalize(separator)).join(_finalize(v) for v in values)
+
+
 def _json_text(value: Any) -> Markup:
     """A value for YAML front matter (JSON is valid YAML)."""
     return Markup(json.dumps(value, ensure_ascii=False, default=str))
@@ -72,10 +98,46 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.do"],
     )
-    env.filters.update(md=render_block, md_inline=render_inline, front=_json_text)
-    env.globals.update(link=_link, url=_url, KINDS=KINDS)
+    # `join` is replaced because Jinja's own marks the result safe after HTML escaping only.
+    env.filters.update(md=render_block, md_inline=render_inline, front=_json_text, join=_join)
+    env.globals.update(link=_link, url=_url, KINDS=KINDS, neighbourhood=_neighbourhood,
+                       interface_map=_interface_map, funding_chart=_funding_chart)
     return env
+
+
+def _href(context) -> Any:
+    page, use_dirs = context["page_uri"], context["use_directory_urls"]
+    return lambda entity: relative_url(page, entity.url, use_dirs)
+
+
+@jinja2.pass_context
+def _neighbourhood(context, entity: Entity) -> Markup:
+    return diagrams.neighbourhood(entity, _href(context))
+
+
+@jinja2.pass_context
+def _interface_map(context) -> Markup:
+    return diagrams.interface_map(context["handbook"], _href(context))
+
+
+@jinja2.pass_context
+def _funding_chart(context) -> Markup:
+    handbook: Handbook = context["handbook"]
+    href = _href(context)
+    actual = handbook.reported_allocation()
+    rows = [{"name": f.name, "href": href(f), "low": f.target.low, "high": f.target.high, "target": f.target.label,
+             "actual": actual[f.id]} for f in handbook.of("funding")]
+    return diagrams.funding_chart(rows)
+
+
+# Whole-handbook views beside the per-kind index pages: (template, page).
+EXTRA_PAGES = [
+    ("map.md.j2", "map.md"),
+    ("conformance.md.j2", "interfaces/conformance.md"),
+    ("tags.md.j2", "tags.md"),
+]
 
 
 class Renderer:
@@ -91,11 +153,14 @@ class Renderer:
             "page_uri": page_uri,
             "today": self.options.today,
             "review_period_days": meta.review_period_days,
+            "use_directory_urls": self.options.use_directory_urls,
             **extra,
         }
 
     def pages(self, handbook: Handbook) -> Iterator[RenderedPage]:
         yield self.render_page(handbook, "home.md.j2", "index.md", source=handbook.meta.path)
+        for template, uri in EXTRA_PAGES:
+            yield self.render_page(handbook, template, uri)
         for kind in KINDS.values():
             yield self.render_page(handbook, f"index_{kind.name}.md.j2", f"{kind.name}/index.md",
                                    kind=kind, entities=handbook.of(kind.name))

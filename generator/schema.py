@@ -40,9 +40,17 @@ class Strict(BaseModel):
 
 
 NonEmpty = Annotated[str, Field(min_length=1)]
+# Names become page titles, which MkDocs themes print unescaped in menus, and which Material passes
+# through `striptags` (that unescapes entities) for <title>. So names may not contain < or >.
+NAME_PATTERN = r"^[^<>]+$"
+Name = Annotated[str, Field(min_length=1, max_length=120, pattern=NAME_PATTERN, description="display name")]
 Markdown = Annotated[str, Field(min_length=1, description="Markdown text"), "markdown"]
 Percent = Annotated[int, Field(ge=0, le=100)]
-Tags = Annotated[list[NonEmpty], Field(description="free-form tags, shown on the page and in the tag index")]
+# Material's tags plugin writes tag names into the page unescaped, so tags are restricted to
+# characters that cannot form markup.
+TAG_PATTERN = r"^[\w][\w .-]*$"
+Tag = Annotated[str, Field(pattern=TAG_PATTERN, max_length=40)]
+Tags = Annotated[list[Tag], Field(description="labels: letters, digits, spaces, dots and hyphens")]
 
 # --- Cadence: a regular period, or an event trigger described in words -----------------------
 
@@ -179,7 +187,7 @@ Status = Literal["active", "experimental", "sunset"]
 class Reviewed(Strict):
     """Fields every entity has: a name, an owning team and when it was last reviewed."""
 
-    name: NonEmpty = Field(description="display name")
+    name: Name
     owner: ref("teams", "owns", "id of the team accountable for keeping this current")
     last_reviewed: date = Field(description="date of the last review, YYYY-MM-DD")
     review_every_days: Optional[Annotated[int, Field(ge=1, le=3650)]] = Field(
@@ -191,14 +199,14 @@ class Reviewed(Strict):
 
 class Pillar(Strict):
     id: Annotated[str, Field(pattern=SLUG_PATTERN, description="lower-case slug, e.g. grow-the-core")]
-    name: NonEmpty
+    name: Name
     description: Markdown
 
 
 class HandbookMeta(Strict):
     """handbook/handbook.yaml: the operating system as a whole."""
 
-    name: NonEmpty = Field(description="name of the operating system, e.g. 'Acme Operating System'")
+    name: Name = Field(description="name of the operating system, e.g. 'Acme Operating System'")
     purpose: Markdown = Field(description="what this operating system is for (Markdown)")
     owner: ref("teams", "owns", "id of the team that owns the operating system")
     review_by: date = Field(description="the whole system is adopted until this date, then revisited")
@@ -301,6 +309,8 @@ class Team(Reviewed):
     mission: NonEmpty
     topology: Literal["stream-aligned", "platform", "enabling", "complicated-subsystem"]
     lead: NonEmpty = Field(description="name or role of the team lead")
+    headcount: Optional[Annotated[int, Field(ge=1, le=10000)]] = Field(
+        None, description="number of people; weights the team in the organisation's funding mix", examples=[8])
     channels: list[NonEmpty] = []
     provides: list[ref("interfaces", "provided_by")] = Field([], description="interfaces this team produces")
     consumes: list[ref("interfaces", "consumed_by")] = Field([], description="interfaces this team relies on")

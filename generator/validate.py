@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from .diagnostics import Diagnostic
 from .loader import Document, load_file
-from .schema import KINDS, META_FILE, SLUG_RE, HandbookMeta
+from .schema import KINDS, META_FILE, NAME_PATTERN, SLUG_RE, TAG_PATTERN, HandbookMeta
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -197,6 +197,12 @@ def _diagnostic(rel: str, doc: Document, model: type[BaseModel], err: dict) -> D
         return at("invalid-value", f"{field}: must not be empty", "write a value, or remove the field if it is optional")
     if kind == "too_short":
         return at("invalid-value", f"{field}: needs at least {ctx.get('min_length', 1)} item(s)")
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == NAME_PATTERN:
+        return at("invalid-value", f"{field}: a name may not contain < or >",
+                  "names appear in menus and page titles, where the theme shows them as HTML")
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == TAG_PATTERN:
+        return at("invalid-value", f"{field}: tag '{value}' may contain only letters, digits, spaces, dots and hyphens",
+                  "tags are short labels such as `planning` or `on-call`")
     if kind == "string_pattern_mismatch":
         return at("invalid-value", f"{field}: '{value}' is not a valid id",
                   "use lower-case letters, digits and single hyphens, e.g. grow-the-core")

@@ -107,21 +107,32 @@ def test_deprecated_by_cycle(project):
 
 
 PAYLOAD = '<script>alert(1)</script><img src=x onerror=alert(2)> [x](javascript:alert(3)) {: onclick="alert(4)" }'
+NAME_PAYLOAD = '[x](javascript:alert(3)) {: onclick="alert(4)" } & "quotes"'  # names refuse < and >
 
 
 def _is_text(shape: tuple, annotation: Any) -> bool:
-    return shape == ("leaf",) and get_origin(annotation) is not Literal
+    """str, or a list of str, that is not a reference (ids) or a structured value such as a cadence."""
+    if shape != ("leaf",):
+        return False
+    while get_origin(annotation) is not None and get_origin(annotation) is not list:
+        annotation = next(a for a in get_args(annotation) if a is not type(None))  # Optional, Annotated
+    if get_origin(annotation) is list:
+        return _is_text(("leaf",), get_args(annotation)[0])
+    return annotation is str
 
 
 def _poison(data: dict, model: type[BaseModel]) -> int:
     """Set every free-text field (not ids, enums, dates or numbers) to the payload. Returns the count."""
     count = 0
+    if isinstance(data.get("cadence"), dict):
+        data["cadence"]["trigger"] = PAYLOAD
+        count += 1
     for name, info in model.model_fields.items():
-        if name not in data or not _is_text(_field_shape(model, name), info.annotation):
-            continue
+        if name not in data or name == "tags" or not _is_text(_field_shape(model, name), info.annotation):
+            continue  # tags refuse markup outright: test_tags_cannot_carry_markup
         value = data[name]
-        if isinstance(value, str) and name not in ("cadence", "target", "version") or name == "version":
-            data[name] = PAYLOAD
+        if isinstance(value, str):
+            data[name] = NAME_PAYLOAD if name == "name" else PAYLOAD
             count += 1
         elif isinstance(value, list) and value and all(isinstance(v, str) for v in value):
             data[name] = [PAYLOAD] * len(value)
@@ -133,8 +144,15 @@ def _poison(data: dict, model: type[BaseModel]) -> int:
     return count
 
 
+def test_tags_cannot_carry_markup(project):
+    # Material's tags plugin renders tag names unescaped, so the schema refuses markup in tags.
+    project.edit("handbook/rituals/demo-day.yaml", "tags: [shipping]", "tags: [\"<img src=x onerror=alert(1)>\"]")
+    result = check(project)
+    assert result.exit_code == 1 and "error[invalid-value]: tags.0: tag '<img src=x onerror=alert(1)>' may contain only" in result.output
+
+
 def test_html_and_javascript_in_every_text_field_execute_nothing(project):
-    entities = {"rituals": "weekly-business-review", "interfaces": "team-charter", "funding": "growth-bets",
+    entities = {"rituals": "rebuild-review", "interfaces": "bet-one-pager", "funding": "growth-bets",
                 "teams": "checkout", "principles": "interfaces-not-processes"}
     for kind, entity_id in entities.items():
         path = project.handbook / kind / f"{entity_id}.yaml"
@@ -145,7 +163,12 @@ def test_html_and_javascript_in_every_text_field_execute_nothing(project):
     assert result.returncode == 0, result.stderr
     for page in (project.root / "site").rglob("*.html"):
         text = page.read_text(encoding="utf-8")
-        if "<article" not in text:
-            continue
-        article = text.split("<article", 1)[1].split("</article>", 1)[0]
-        assert_inert(article)
+        assert_inert(text, markdown_syntax=False)  # the whole page: menus, titles, tag lists too
+        if "<article" in text:
+            assert_inert(text.split("<article", 1)[1].split("</article>", 1)[0])
+
+
+def test_names_cannot_carry_markup(project):
+    project.edit("handbook/rituals/demo-day.yaml", "name: Demo day", "name: Demo <b>day</b>")
+    result = check(project)
+    assert result.exit_code == 1 and "error[invalid-value]: name: a name may not contain < or >" in result.output

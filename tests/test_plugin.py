@@ -101,7 +101,7 @@ def test_xss_in_yaml_executes_nothing_in_the_built_site(project):
     project.edit("handbook/rituals/demo-day.yaml", "summary: Teams show", f"summary: '{payload} Teams show")
     project.edit("handbook/rituals/demo-day.yaml", "what shipped at the end of each six-week cycle.",
                  "what shipped at the end of each six-week cycle.'")
-    project.edit("handbook/rituals/demo-day.yaml", "name: Demo day", f"name: \"Demo {payload.replace(chr(34), '')}\"")
+    project.edit("handbook/rituals/demo-day.yaml", "name: Demo day", "name: \"Demo [x](javascript:alert(2))\"")
     result = project.mkdocs("build", "--strict")
     assert result.returncode == 0, result.stderr
     page = html(project, "rituals/demo-day")
