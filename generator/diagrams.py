@@ -100,7 +100,7 @@ def layered_svg(columns: list[Column], edges: list[Edge], *, label: str) -> Mark
                    f'<text x="{node.x + 10:.0f}" y="{node.y + NODE_H / 2 + 4:.0f}">{escape(text)}</text></g>')
             out.append(f'<a href="{escape(node.href)}">{box}</a>' if node.href else box)
     out.append("</svg>")
-    return Markup(f'\n<div class="hb-diagram">{"".join(out)}</div>\n')
+    return Markup(f'\n<div class="hb-diagram" data-search-exclude>{"".join(out)}</div>\n')
 
 
 def _find(placed: list[dict[str, Node]], key: str, after: int = -1) -> tuple[int, Node] | None:
@@ -193,4 +193,4 @@ def funding_chart(rows: list[dict]) -> Markup:
         x = label_w + pct * scale
         out.append(f'<text class="hb-chart__axis" x="{x:.0f}" y="{axis_y + 14}" text-anchor="middle">{pct} %</text>')
     out.append("</svg>")
-    return Markup(f'\n<div class="hb-chart">{"".join(out)}</div>\n')
+    return Markup(f'\n<div class="hb-chart" data-search-exclude>{"".join(out)}</div>\n')

@@ -1,0 +1,152 @@
+"""A real browser (Debian's Chromium driven by Playwright) reading the built handbook.
+
+Skipped with a reason where Chromium or Playwright is missing, except under CI=true, where that
+is a failure: the browser tests must run in CI.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+
+import pytest
+
+from conftest import REPO
+
+pytestmark = pytest.mark.browser
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+SCREENSHOTS = REPO / "test-output" / "browser"
+# Headless Chromium as root, with nothing that phones home (the machine's network is closed).
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+        "--disable-background-networking", "--disable-component-update", "--disable-default-apps"]
+XSS = '<img src=x onerror="window.__xss=1"> <script>window.__xss=2</script> [x](javascript:window.__xss=3)'
+
+
+def _require_browser():
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing = "the playwright package"
+    else:
+        missing = None if CHROMIUM else "Debian's chromium (apt-get install chromium)"
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"browser tests need {missing}; .ci/run installs it")
+        pytest.skip(f"browser tests need {missing}")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """The shipped handbook with an XSS payload in a prose field, built and served on 127.0.0.1."""
+    _require_browser()
+    from conftest import SHIPPED, Project
+    root = tmp_path_factory.mktemp("browser")
+    for name in SHIPPED:
+        src = REPO / name
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, root / name)
+    project = Project(root)
+    project.edit("handbook/rituals/demo-day.yaml", "summary: Teams show", f"summary: '{XSS.replace(chr(39), chr(34))} Teams show")
+    project.edit("handbook/rituals/demo-day.yaml", "end of each six-week cycle.", "end of each six-week cycle.'")
+    result = project.mkdocs("build", "--strict")
+    assert result.returncode == 0, result.stderr
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root / "site"))
+    handler.log_message = lambda *a, **k: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    SITES[url] = root / "site"
+    yield url
+    server.shutdown()
+
+
+@pytest.fixture
+def browser_page(site):
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1300, "height": 900})
+        seen = {"requests": [], "errors": [], "dialogs": []}
+        page.on("request", lambda r: seen["requests"].append(r.url))
+        page.on("console", lambda m: m.type == "error" and seen["errors"].append(m.text))
+        page.on("pageerror", lambda e: seen["errors"].append(str(e)))
+        page.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
+        yield page, seen
+        browser.close()
+
+
+SITES: dict[str, object] = {}
+
+
+def site_dir(url: str):
+    return SITES[url]
+
+
+def _offsite(requests, site):
+    return [u for u in requests if not u.startswith((site, "data:", "blob:", "about:"))]
+
+
+def test_search_open_follow_and_diagram(site, browser_page):
+    page, seen = browser_page
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.goto(site)
+    assert "Fernhill Operating System" in page.locator("article h1").inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "home.png"), full_page=True)
+
+    search = page.locator("input.md-search__input")
+    search.click()
+    # Type once the search worker is ready, as a person would; typing earlier races Material's
+    # lazy result list, which then shows a count but no results.
+    page.locator(".md-search-result__meta", has_text="Type to start searching").wait_for(timeout=15_000)
+    search.press_sequentially("betting table", delay=30)
+    result = page.locator(".md-search-result__item > a", has_text="Betting table").first
+    result.wait_for(timeout=10_000)
+    result.click()
+    page.wait_for_url("**/rituals/betting-table/**")
+    assert page.locator("article h1").inner_text().rstrip("¶") == "Betting table"
+    index = (site_dir(site) / "search" / "search_index.json").read_text(encoding="utf-8")
+    assert "Referenced by" not in index  # diagrams are kept out of the search index
+
+    page.locator("article a", has_text="Bet one-pager").first.click()
+    page.wait_for_url("**/interfaces/bet-one-pager/")
+    svg = page.locator(".hb-diagram svg")
+    assert svg.count() == 1 and svg.bounding_box()["width"] > 300
+    assert page.locator(".hb-diagram svg g.hb-node").count() >= 3
+    page.screenshot(path=str(SCREENSHOTS / "interface.png"), full_page=True)
+
+    assert seen["errors"] == []
+    assert _offsite(seen["requests"], site) == []
+
+
+def test_interface_map_and_funding_chart_render_as_svg(site, browser_page):
+    page, seen = browser_page
+    page.goto(site + "map/")
+    assert page.locator(".hb-diagram svg g.hb-node").count() > 20
+    page.locator(".hb-diagram svg a", has_text="Weekly business review").first.click()
+    page.wait_for_url("**/rituals/weekly-business-review/")
+    page.goto(site + "funding/")
+    assert page.locator(".hb-chart svg rect.hb-chart__target").count() >= 6
+    assert seen["errors"] == [] and _offsite(seen["requests"], site) == []
+
+
+def test_tables_sort_on_click(site, browser_page):
+    page, _ = browser_page
+    page.goto(site + "rituals/")
+    first = lambda: page.locator(".hb-sortable table tbody tr td:nth-child(3)").first.inner_text()  # noqa: E731
+    page.locator(".hb-sortable table th", has_text="Duration").click()
+    assert first().startswith("45")
+    page.locator(".hb-sortable table th", has_text="Duration").click()
+    assert first().startswith("240")
+
+
+def test_xss_payload_in_yaml_executes_nothing(site, browser_page):
+    page, seen = browser_page
+    page.goto(site + "rituals/demo-day/")
+    page.wait_for_load_state("load")
+    assert page.evaluate("window.__xss") is None
+    assert seen["dialogs"] == []
+    assert "window.__xss=2" in page.locator("article").inner_text()  # shown as text
+    page.screenshot(path=str(SCREENSHOTS / "xss-ritual.png"), full_page=True)
+    assert _offsite(seen["requests"], site) == []
