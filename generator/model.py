@@ -6,7 +6,9 @@ annotations in the schema; every reverse relation is derived here and never writ
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
@@ -144,6 +146,13 @@ def _field_shape(model: type[BaseModel], name: str) -> tuple:
     return ("ref", found) if found else _shape(info.annotation)
 
 
+@lru_cache(maxsize=None)
+def _ref_fields(model: type[BaseModel]) -> tuple[tuple[str, tuple], ...]:
+    """The fields of `model` that can hold references, with their shapes (computed once per class)."""
+    shapes = ((name, _field_shape(model, name)) for name in model.model_fields)
+    return tuple((name, shape) for name, shape in shapes if shape != ("leaf",))
+
+
 def iter_refs(value: Any, shape: tuple, loc: tuple, item: Any) -> Iterator[tuple[tuple, Ref, str, Any, bool]]:
     """Yield (loc, Ref, target id, holder, is_dict_key) for every reference in `value`."""
     tag = shape[0]
@@ -160,16 +169,16 @@ def iter_refs(value: Any, shape: tuple, loc: tuple, item: Any) -> Iterator[tuple
                 yield loc + (k,), shape[1][1], k, v, True
             yield from iter_refs(v, shape[2], loc + (k,), v)
     elif tag == "model":
-        for name in type(value).model_fields:
-            yield from iter_refs(getattr(value, name), _field_shape(type(value), name), loc + (name,), value)
+        for name, field_shape in _ref_fields(type(value)):
+            yield from iter_refs(getattr(value, name), field_shape, loc + (name,), value)
 
 
 def _link(entities: list[Entity], index: dict[str, dict[str, Entity]], invalid: set[tuple[str, str]]) -> list[Diagnostic]:
     diags: list[Diagnostic] = []
     for entity in entities:
         data = entity.data
-        for name in type(data).model_fields:
-            for loc, ref, target_id, item, is_key in iter_refs(getattr(data, name), _field_shape(type(data), name), (name,), data):
+        for name, shape in _ref_fields(type(data)):
+            for loc, ref, target_id, item, is_key in iter_refs(getattr(data, name), shape, (name,), data):
                 target = index.get(ref.kind, {}).get(target_id)
                 if target is None and (ref.kind, target_id) in invalid:
                     continue  # the target exists but has errors of its own, already reported
@@ -192,9 +201,31 @@ def _link(entities: list[Entity], index: dict[str, dict[str, Entity]], invalid: 
 
 # --- reading a whole handbook ---------------------------------------------------------------------
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Building thousands of small dicts and models makes Python's cyclic collector rescan the
+    growing heap again and again (half the load time at 10,000 files). Pause it while building,
+    then freeze the result, which lives until the next read, out of future scans. The next read
+    unfreezes it first, so that a long `mkdocs serve` still collects old handbooks."""
+    was_enabled = gc.isenabled()
+    gc.unfreeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if was_enabled:
+            gc.enable()
+
+
 def read_handbook(handbook_dir: Path, project_dir: Path | None = None) -> tuple[Handbook | None, list[Diagnostic]]:
     """Load, validate and resolve every file. Returns the handbook (None if any error) and all
     diagnostics found, so that one run reports every problem."""
+    with _gc_paused():
+        return _read_handbook(handbook_dir, project_dir)
+
+
+def _read_handbook(handbook_dir: Path, project_dir: Path | None) -> tuple[Handbook | None, list[Diagnostic]]:
     project_dir = project_dir or handbook_dir.parent
     sources, diags = discover(handbook_dir, project_dir)
     index: dict[str, dict[str, Entity]] = {kind: {} for kind in ("pillars", *KINDS)}

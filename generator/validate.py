@@ -50,7 +50,7 @@ def discover(handbook_dir: Path, project_dir: Path) -> tuple[list[SourceFile], l
     else:
         diags.append(Diagnostic(rel(meta), 0, 0, "error", "missing-file", f"{META_FILE} not found",
                                 "it names the operating system, its owner, review date and pillars"))
-    for entry in sorted(handbook_dir.iterdir()):
+    for entry in sorted(handbook_dir.iterdir(), key=str):
         if entry.name.startswith(".") or entry == meta:
             continue
         if entry.is_dir():
@@ -60,7 +60,7 @@ def discover(handbook_dir: Path, project_dir: Path) -> tuple[list[SourceFile], l
                                         f"entities live in one of: {', '.join(KINDS)}"))
                 continue
             seen: dict[str, SourceFile] = {}
-            for path in sorted(entry.rglob("*")):
+            for path in sorted(entry.rglob("*"), key=str):  # str keys: Path comparisons are slow
                 if path.name.startswith(".") or path.is_dir():
                     continue
                 if path.suffix not in YAML_SUFFIXES:
