@@ -112,6 +112,27 @@ def new(kind: str, name: str, directory: Path) -> None:
 
 
 @main.command()
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--config", "config_file", default="mkdocs.yml", show_default=True,
+              type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--nav-threshold", type=int, help="list a section's entities in the nav up to this many "
+              "(default: the plugin's nav_threshold)")
+def export(out_dir: Path, config_file: Path, nav_threshold: int | None) -> None:
+    """Write the rendered Markdown and a minimal mkdocs.yml into OUT_DIR, for other engines."""
+    from .export import export as run_export
+    try:
+        result = run_export(config_file, out_dir, nav_threshold=nav_threshold)
+    except FileExistsError as exc:
+        click.echo(f"error: {exc}; nothing was written", err=True)
+        sys.exit(1)
+    if errors(result.diagnostics):
+        click.echo(format_report(errors(result.diagnostics)), err=True)
+        click.echo(f"{summary(result.diagnostics)}: nothing was exported", err=True)
+        sys.exit(1)
+    click.echo(f"exported {result.pages} pages to {out_dir}; build it with: mkdocs build -f {out_dir / 'mkdocs.yml'}")
+
+
+@main.command()
 @click.argument("code", required=False)
 def explain(code: str | None) -> None:
     """Explain a diagnostic CODE (e.g. zombie-ritual); without CODE, list them all."""

@@ -96,25 +96,10 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         for uri, name in ASSETS.items():
             files.append(File.generated(config, uri, content=(Path(__file__).parent / "assets" / name).read_bytes()))
         if config.nav is None:
-            config.nav = self._nav(files)
+            generated = {p.src_uri for p in self.pages}
+            own = sorted(f.src_uri for f in files.documentation_pages() if f.src_uri not in generated)
+            config.nav = build_nav(self.pages, self.config.nav_threshold, own)
         return files
-
-    def _nav(self, files: Files) -> list:
-        """Home, a section per kind with its index page first, then the project's own pages.
-        A section lists its entities only while it is small: every page renders the whole nav."""
-        by_kind: dict[str, list[str]] = {kind: [] for kind in KINDS}
-        for page in self.pages:
-            if page.entity is not None:
-                by_kind[page.entity.kind].append(page.src_uri)
-        nav: list = [{"Home": "index.md"}, {"Interface map": "map.md"}]
-        for kind, uris in by_kind.items():
-            shown = uris if len(uris) <= self.config.nav_threshold else []
-            extra = [{"Conformance matrix": "interfaces/conformance.md"}] if kind == "interfaces" else []
-            nav.append({KINDS[kind].title: [f"{kind}/index.md", *extra, *shown]})
-        nav.append({"Tags": "tags.md"})
-        generated = {p.src_uri for p in self.pages}
-        nav += sorted(f.src_uri for f in files.documentation_pages() if f.src_uri not in generated)
-        return nav
 
     def on_pre_page(self, page, *, config, files):
         # docs/../handbook/x.yaml: an absolute edit_uri is not normalised by MkDocs; GitHub wants it clean.
@@ -128,6 +113,23 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
             if path and path.is_dir():
                 server.watch(str(path))
         return server
+
+
+def build_nav(pages: list[RenderedPage], threshold: int, own_pages: list[str]) -> list:
+    """Home, the map, a section per kind with its index page first, tags, then the project's own
+    pages. A section lists its entities only while it has at most `threshold` of them: every page
+    renders the whole nav, so a long nav makes the build quadratic."""
+    by_kind: dict[str, list[str]] = {kind: [] for kind in KINDS}
+    for page in pages:
+        if page.entity is not None:
+            by_kind[page.entity.kind].append(page.src_uri)
+    nav: list = [{"Home": "index.md"}, {"Interface map": "map.md"}]
+    for kind, uris in by_kind.items():
+        shown = uris if len(uris) <= threshold else []
+        extra = [{"Conformance matrix": "interfaces/conformance.md"}] if kind == "interfaces" else []
+        nav.append({KINDS[kind].title: [f"{kind}/index.md", *extra, *shown]})
+    nav.append({"Tags": "tags.md"})
+    return nav + own_pages
 
 
 def fail(diagnostics: list[Diagnostic]) -> None:

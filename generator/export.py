@@ -1,0 +1,99 @@
+"""Adapter: write the rendered handbook as an ordinary Markdown tree with a minimal mkdocs.yml,
+so that other engines (ProperDocs, Zensical, plain MkDocs) can build it without this plugin.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import yaml
+from mkdocs.utils.yaml import yaml_load
+
+from .diagnostics import Diagnostic, errors
+from .lints import run_lints
+from .model import read_handbook
+from .plugin import ASSETS, REQUIRED_EXTENSIONS, build_nav
+from .render import Renderer, RenderOptions, render_error
+
+PLUGIN = "handbook"
+
+
+@dataclass
+class ExportResult:
+    out_dir: Path
+    pages: int
+    diagnostics: list[Diagnostic]
+
+
+def _plugin_options(config: dict) -> dict:
+    for entry in config.get("plugins") or []:
+        if entry == PLUGIN:
+            return {}
+        if isinstance(entry, dict) and PLUGIN in entry:
+            return entry[PLUGIN] or {}
+    return {}
+
+
+def _without_plugin(plugins: list) -> list:
+    return [p for p in plugins or [] if p != PLUGIN and not (isinstance(p, dict) and PLUGIN in p)]
+
+
+def export(config_file: Path, out_dir: Path, *, nav_threshold: int | None = None,
+           today: date | None = None) -> ExportResult:
+    """Render the handbook behind `config_file` into `out_dir` (which must be new or empty)."""
+    if out_dir.exists() and any(out_dir.iterdir()):
+        raise FileExistsError(f"{out_dir} is not empty; export writes only into a new or empty folder")
+    project = config_file.resolve().parent
+    with config_file.open(encoding="utf-8") as fh:
+        config = yaml_load(fh) or {}
+    options = _plugin_options(config)
+    handbook, diagnostics = read_handbook(project / options.get("handbook_dir", "handbook"), project)
+    today = today or (date.fromisoformat(options["today"]) if options.get("today") else date.today())
+    if handbook is not None:
+        diagnostics += run_lints(handbook, today)
+    if handbook is None or errors(diagnostics):
+        return ExportResult(out_dir, 0, diagnostics)
+    templates = project / options.get("templates_dir", "templates")
+    try:
+        pages = list(Renderer(templates, RenderOptions(today, config.get("use_directory_urls", True))).pages(handbook))
+    except Exception as exc:  # a template bug, reported like any other problem
+        return ExportResult(out_dir, 0, diagnostics + [render_error(exc, templates)])
+
+    docs = out_dir / "docs"
+    own_docs = project / config.get("docs_dir", "docs")
+    if own_docs.is_dir():
+        shutil.copytree(own_docs, docs)
+    for page in pages:
+        target = docs / page.src_uri
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(page.content, encoding="utf-8")
+    for uri, name in ASSETS.items():
+        (docs / uri).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(Path(__file__).parent / "assets" / name, docs / uri)
+
+    generated = {p.src_uri for p in pages}
+    own = sorted(p.relative_to(docs).as_posix() for p in docs.rglob("*.md")
+                 if p.relative_to(docs).as_posix() not in generated)
+    threshold = nav_threshold if nav_threshold is not None else int(options.get("nav_threshold", 50))
+    extensions = list(config.get("markdown_extensions") or [])
+    names = {e if isinstance(e, str) else next(iter(e)) for e in extensions}
+    # edit_uri goes: exported pages are not files in the repository, so their edit links would 404.
+    dropped = ("plugins", "docs_dir", "site_dir", "nav", "edit_uri", "edit_uri_template")
+    exported = {k: v for k, v in config.items() if k not in dropped}
+    exported.update({
+        "docs_dir": "docs",
+        "nav": config.get("nav") or build_nav(pages, threshold, own),
+        "plugins": _without_plugin(config.get("plugins")),
+        "markdown_extensions": extensions + [e for e in REQUIRED_EXTENSIONS if e not in names],
+        "extra_css": list(dict.fromkeys([*(config.get("extra_css") or []), *[u for u in ASSETS if u.endswith(".css")]])),
+        "extra_javascript": list(dict.fromkeys([*(config.get("extra_javascript") or []),
+                                                *[u for u in ASSETS if u.endswith(".js")]])),
+    })
+    header = "# Exported by `handbook export`: the rendered handbook as plain Markdown, buildable without\n" \
+             "# the handbook plugin (mkdocs build, properdocs build, zensical build). Do not edit: re-export.\n"
+    (out_dir / "mkdocs.yml").write_text(header + yaml.safe_dump(exported, sort_keys=False, allow_unicode=True),
+                                        encoding="utf-8")
+    return ExportResult(out_dir, len(pages), diagnostics)
