@@ -5,8 +5,8 @@ Exit codes: 0 clean, 1 problems found (or a refused action), 2 usage or internal
 
 from __future__ import annotations
 
-import json
 import sys
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -14,6 +14,7 @@ import click
 
 from .codes import CODES
 from .diagnostics import Diagnostic, errors, format_report, summary
+from .history import diff
 from .lints import run_lints
 from .loader import load_file
 from .model import read_handbook
@@ -58,12 +59,15 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "github", "json"]), default="text", show_default=True,
               help="text for people, github for workflow annotations, json for tools")
 @click.option("--strict", is_flag=True, help="fail on warnings too")
+@click.option("--stale", is_flag=True, help="fail when any page is past its review date")
 @click.option("--today", metavar="YYYY-MM-DD", help="pretend today is this date (review checks)")
-def check(directory: Path, fmt: str, strict: bool, today: str | None) -> None:
+def check(directory: Path, fmt: str, strict: bool, stale: bool, today: str | None) -> None:
     """Validate the handbook in DIRECTORY and run the lints."""
     if not directory.is_dir():
         raise click.UsageError(f"no handbook folder at '{directory}'")
     diagnostics, count = collect(directory, _today(today))
+    if stale:  # for teams that want review dates enforced in CI
+        diagnostics = [replace(d, severity="error") if d.code == "review-overdue" else d for d in diagnostics]
     if fmt == "json":
         click.echo(format_report(diagnostics, "json"))
     elif diagnostics:
@@ -130,6 +134,25 @@ def export(out_dir: Path, config_file: Path, nav_threshold: int | None) -> None:
         click.echo(f"{summary(result.diagnostics)}: nothing was exported", err=True)
         sys.exit(1)
     click.echo(f"exported {result.pages} pages to {out_dir}; build it with: mkdocs build -f {out_dir / 'mkdocs.yml'}")
+
+
+@main.command(name="diff")
+@click.argument("rev1")
+@click.argument("rev2", required=False, default="")
+@click.option("--dir", "directory", default="handbook", show_default=True,
+              type=click.Path(file_okay=False, exists=True, path_type=Path), help="the handbook folder")
+def diff_command(rev1: str, rev2: str, directory: Path) -> None:
+    """What changed in the handbook between REV1 and REV2 (default: the work tree), in words,
+    as Markdown for a pull-request description."""
+    changes = diff(directory, rev1, rev2)
+    if changes is None:
+        click.echo(f"error: cannot compare {rev1}..{rev2 or 'work tree'}: not a git repository, "
+                   "or an unknown revision", err=True)
+        sys.exit(2)
+    if not changes:
+        click.echo("No change to the handbook's data.")
+    for ch in changes:
+        click.echo(f"- **{ch.name}** (`{ch.kind}/{ch.id}`): {ch.describe().split(': ', 1)[-1]}")
 
 
 @main.command()

@@ -13,9 +13,11 @@ import yaml
 from mkdocs.utils.yaml import yaml_load
 
 from .diagnostics import Diagnostic, errors
+from .feeds import site_files
+from .history import recent_commits
 from .lints import run_lints
 from .model import read_handbook
-from .plugin import ASSETS, REQUIRED_EXTENSIONS, build_nav
+from .plugin import ASSETS, REQUIRED_EXTENSIONS, as_date, build_nav
 from .render import Renderer, RenderOptions, render_error
 
 PLUGIN = "handbook"
@@ -51,14 +53,17 @@ def export(config_file: Path, out_dir: Path, *, nav_threshold: int | None = None
         config = yaml_load(fh) or {}
     options = _plugin_options(config)
     handbook, diagnostics = read_handbook(project / options.get("handbook_dir", "handbook"), project)
-    today = today or (date.fromisoformat(options["today"]) if options.get("today") else date.today())
+    today = today or as_date(options.get("today")) or date.today()
     if handbook is not None:
         diagnostics += run_lints(handbook, today)
     if handbook is None or errors(diagnostics):
         return ExportResult(out_dir, 0, diagnostics)
     templates = project / options.get("templates_dir", "templates")
+    use_dirs = config.get("use_directory_urls", True)
     try:
-        pages = list(Renderer(templates, RenderOptions(today, config.get("use_directory_urls", True))).pages(handbook))
+        commits = recent_commits(project / options.get("handbook_dir", "handbook"), int(options.get("changes_limit", 20)))
+        pages = list(Renderer(templates, RenderOptions(today, use_dirs)).pages(handbook, commits))
+        extra_files = site_files(handbook, use_dirs)
     except Exception as exc:  # a template bug, reported like any other problem
         return ExportResult(out_dir, 0, diagnostics + [render_error(exc, templates)])
 
@@ -73,6 +78,9 @@ def export(config_file: Path, out_dir: Path, *, nav_threshold: int | None = None
     for uri, name in ASSETS.items():
         (docs / uri).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(Path(__file__).parent / "assets" / name, docs / uri)
+    for uri, content in extra_files.items():
+        (docs / uri).parent.mkdir(parents=True, exist_ok=True)
+        (docs / uri).write_bytes(content)
 
     generated = {p.src_uri for p in pages}
     own = sorted(p.relative_to(docs).as_posix() for p in docs.rglob("*.md")

@@ -20,6 +20,8 @@ from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files
 
 from .diagnostics import Diagnostic, errors, format_report, summary
+from .feeds import site_files
+from .history import head_revision, recent_commits
 from .lints import run_lints
 from .model import read_handbook
 from .render import RenderedPage, Renderer, RenderOptions, render_error
@@ -36,12 +38,15 @@ class HandbookConfig(Config):
     handbook_dir = c.Type(str, default="handbook")
     templates_dir = c.Type(str, default="templates")
     nav_threshold = c.Type(int, default=50)
-    today = c.Optional(c.Type(str))  # YYYY-MM-DD: fixes "today" for review badges (tests, reproducible builds)
+    changes_limit = c.Type(int, default=20)  # commits shown on the Changes page
+    today = c.Optional(c.Type((str, date)))  # YYYY-MM-DD: fixes "today" for review badges (tests, reproducible builds)
 
 
 class HandbookPlugin(BasePlugin[HandbookConfig]):
     def __init__(self) -> None:
         self.pages: list[RenderedPage] = []
+        self.extra_files: dict[str, bytes] = {}  # calendar feeds, JSON API
+        self._history: tuple[str | None, list | None] = ("", None)  # (HEAD it was read at, commits)
         self.handbook_dir: Path | None = None
         self.templates_dir: Path | None = None
 
@@ -69,17 +74,26 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         assert self.handbook_dir and self.templates_dir
         handbook, diagnostics = read_handbook(self.handbook_dir, self.project_dir)
         pages: list[RenderedPage] = []
-        today = date.fromisoformat(self.config.today) if self.config.today else date.today()
+        today = as_date(self.config.today) or date.today()
         if handbook is not None:
             diagnostics += run_lints(handbook, today)
         if handbook is not None and not errors(diagnostics):
             try:
                 renderer = Renderer(self.templates_dir, RenderOptions(today, self.use_directory_urls))
-                pages = list(renderer.pages(handbook))
+                pages = list(renderer.pages(handbook, self._commits()))
+                self.extra_files = site_files(handbook, self.use_directory_urls)
             except Exception as exc:  # a template bug: report it like any other problem
                 diagnostics.append(render_error(exc, self.templates_dir))
         fail(diagnostics)
         return pages
+
+    def _commits(self) -> list | None:
+        """The Changes page's commits, read again only when HEAD moves (serve rebuilds often)."""
+        assert self.handbook_dir
+        head = head_revision(self.handbook_dir)
+        if head is None or head != self._history[0]:
+            self._history = (head, recent_commits(self.handbook_dir, self.config.changes_limit))
+        return self._history[1]
 
     def on_files(self, files: Files, *, config) -> Files:
         docs_dir = Path(config.docs_dir).resolve()
@@ -95,6 +109,8 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
             files.append(file)
         for uri, name in ASSETS.items():
             files.append(File.generated(config, uri, content=(Path(__file__).parent / "assets" / name).read_bytes()))
+        for uri, content in self.extra_files.items():
+            files.append(File.generated(config, uri, content=content))
         if config.nav is None:
             generated = {p.src_uri for p in self.pages}
             own = sorted(f.src_uri for f in files.documentation_pages() if f.src_uri not in generated)
@@ -115,6 +131,11 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         return server
 
 
+def as_date(value: str | date | None) -> date | None:
+    """A date from mkdocs.yml, where YAML may already have read it as one."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
 def build_nav(pages: list[RenderedPage], threshold: int, own_pages: list[str]) -> list:
     """Home, the map, a section per kind with its index page first, tags, then the project's own
     pages. A section lists its entities only while it has at most `threshold` of them: every page
@@ -128,7 +149,7 @@ def build_nav(pages: list[RenderedPage], threshold: int, own_pages: list[str]) -
         shown = uris if len(uris) <= threshold else []
         extra = [{"Conformance matrix": "interfaces/conformance.md"}] if kind == "interfaces" else []
         nav.append({KINDS[kind].title: [f"{kind}/index.md", *extra, *shown]})
-    nav.append({"Tags": "tags.md"})
+    nav += [{"Reviews": "reviews.md"}, {"Changes": "changes.md"}, {"Tags": "tags.md"}]
     return nav + own_pages
 
 

@@ -137,7 +137,9 @@ EXTRA_PAGES = [
     ("map.md.j2", "map.md"),
     ("conformance.md.j2", "interfaces/conformance.md"),
     ("tags.md.j2", "tags.md"),
+    ("reviews.md.j2", "reviews.md"),
 ]
+DUE_SOON_DAYS = 30
 
 
 class Renderer:
@@ -154,13 +156,16 @@ class Renderer:
             "today": self.options.today,
             "review_period_days": meta.review_period_days,
             "use_directory_urls": self.options.use_directory_urls,
+            "due_soon_days": DUE_SOON_DAYS,
             **extra,
         }
 
-    def pages(self, handbook: Handbook) -> Iterator[RenderedPage]:
+    def pages(self, handbook: Handbook, commits: list | None = None) -> Iterator[RenderedPage]:
+        """Every page. `commits` feeds the Changes page (None: history unavailable)."""
         yield self.render_page(handbook, "home.md.j2", "index.md", source=handbook.meta.path)
         for template, uri in EXTRA_PAGES:
             yield self.render_page(handbook, template, uri)
+        yield self.render_page(handbook, "changes.md.j2", "changes.md", commits=commits)
         for kind in KINDS.values():
             yield self.render_page(handbook, f"index_{kind.name}.md.j2", f"{kind.name}/index.md",
                                    kind=kind, entities=handbook.of(kind.name))

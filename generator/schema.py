@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from typing import Annotated, Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, GetCoreSchemaHandler, model_validator
 from pydantic.json_schema import WithJsonSchema
 from pydantic_core import PydanticCustomError, core_schema
 
@@ -118,9 +119,15 @@ class Cadence:
             return cls(text=trigger.strip(), trigger=trigger.strip())
         raise PydanticCustomError("cadence", "expected a cadence such as `weekly`", {"hint": _CADENCE_HINT})
 
+    def to_json(self) -> dict:
+        if self.trigger:
+            return {"trigger": self.trigger}
+        return {"text": self.text, "every": self.every, "unit": self.unit}
+
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler):
-        return core_schema.no_info_plain_validator_function(cls.parse)
+        return core_schema.no_info_plain_validator_function(
+            cls.parse, serialization=core_schema.plain_serializer_function_ser_schema(cls.to_json))
 
 
 CadenceField = Annotated[Cadence, WithJsonSchema({
@@ -169,15 +176,42 @@ class Target:
                                       {"value": value, **hint})
         return cls(low, high)
 
+    def to_json(self) -> dict:
+        return {"low": self.low, "high": self.high}
+
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler):
-        return core_schema.no_info_plain_validator_function(cls.parse)
+        return core_schema.no_info_plain_validator_function(
+            cls.parse, serialization=core_schema.plain_serializer_function_ser_schema(cls.to_json))
 
 
 TargetField = Annotated[Target, WithJsonSchema({
     "description": "target share of capacity: a percentage (15) or a range (\"10-20%\")",
     "anyOf": [{"type": "integer", "minimum": 0, "maximum": 100}, {"type": "string", "pattern": TARGET_PATTERN}],
 })]
+
+# --- Local date and time (ritual start) -------------------------------------------------------
+
+LOCAL_TIME_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?$"
+_LOCAL_TIME_RE = re.compile(LOCAL_TIME_PATTERN)
+
+
+def _local_time(value: Any) -> Any:
+    # YAML reads 2026-01-05 10:00:00 as a datetime and 2026-01-05T10:00 as text; accept both,
+    # but only this form of text, so that the exported JSON Schema says exactly the same.
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            raise PydanticCustomError("local_time", "write a local time without a zone offset",
+                                      {"hint": "the zone is `timezone` in handbook.yaml"})
+        return value
+    if isinstance(value, str) and _LOCAL_TIME_RE.match(value):
+        return datetime.fromisoformat(value.replace(" ", "T"))
+    raise PydanticCustomError("local_time", "'{value}' is not a local date and time",
+                              {"value": value, "hint": "write YYYY-MM-DDTHH:MM, e.g. 2026-01-05T10:00"})
+
+
+LocalTime = Annotated[datetime, BeforeValidator(_local_time), WithJsonSchema(
+    {"type": "string", "pattern": LOCAL_TIME_PATTERN, "description": "local time, YYYY-MM-DDTHH:MM"})]
 
 # --- Shared fields -----------------------------------------------------------------------------
 
@@ -212,7 +246,19 @@ class HandbookMeta(Strict):
     review_by: date = Field(description="the whole system is adopted until this date, then revisited")
     review_period_days: Annotated[int, Field(ge=1, le=3650)] = Field(
         180, description="default review period for every entity, in days")
+    timezone: NonEmpty = Field("UTC", description="IANA time zone of ritual start times, e.g. Europe/Berlin")
+    site_url: Optional[Annotated[str, Field(pattern=r"^https?://")]] = Field(
+        None, description="published address of the handbook, for links in calendar feeds")
     pillars: Annotated[list[Pillar], Field(min_length=1, description="strategic pillars")]
+
+    @model_validator(mode="after")
+    def _known_timezone(self) -> "HandbookMeta":
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise PydanticCustomError("timezone", "unknown time zone '{tz}'",
+                                      {"tz": self.timezone, "hint": "use an IANA name such as Europe/Berlin or UTC"})
+        return self
 
 
 class Principle(Reviewed):
@@ -243,6 +289,9 @@ class Ritual(Reviewed):
     purpose: Markdown = Field(description="why the ritual exists (Markdown)")
     facilitator: NonEmpty = Field(description="role that runs it")
     cadence: CadenceField
+    starts: Optional[LocalTime] = Field(
+        None, description="first session, local time in the handbook's timezone, e.g. 2026-01-05T10:00; "
+                          "used for the calendar feed of regular rituals")
     duration_minutes: Annotated[int, Field(ge=5, le=60 * 24 * 3, examples=[60])]
     format: Literal["single-purpose", "open-agenda"]
     mode: Literal["sync", "async", "hybrid"]

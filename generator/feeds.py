@@ -1,0 +1,148 @@
+"""Render: files beside the pages, for calendars and other tools.
+
+- `calendar.ics`, and `calendar/<team>.ics` per team: a recurring event per ritual with a regular
+  cadence (RFC 5545, written by the icalendar library). Event-driven rituals get no invented dates.
+- `api/handbook.json`: the resolved model (every entity, its fields, forward and reverse
+  relations, source file), described by `api/handbook.schema.json`.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, time, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event
+from pydantic import BaseModel, Field
+
+from .model import Entity, Handbook
+from .render import site_url
+from .schema import KINDS
+
+FREQ = {"day": "DAILY", "week": "WEEKLY", "month": "MONTHLY", "year": "YEARLY"}
+API_VERSION = "1"
+
+
+def page_address(handbook: Handbook, entity: Entity, use_directory_urls: bool) -> str:
+    """Absolute URL when handbook.yaml gives site_url, else the site-relative path."""
+    path = site_url(entity.url, use_directory_urls)
+    base = handbook.meta.data.site_url
+    return base.rstrip("/") + "/" + path if base else path
+
+
+# --- calendar ----------------------------------------------------------------------------------
+
+def regular_rituals(handbook: Handbook) -> list[Entity]:
+    return [r for r in handbook.of("rituals") if r.cadence.is_regular and r.status != "sunset"]
+
+
+def _event(ritual: Entity, handbook: Handbook, use_directory_urls: bool) -> Event:
+    meta = handbook.meta.data
+    address = page_address(handbook, ritual, use_directory_urls)
+    event = Event()
+    event.add("uid", f"{ritual.id}@{meta.name.lower().replace(' ', '-')}.handbook")
+    # DTSTAMP from the review date, not the build time: the same handbook gives the same feed.
+    event.add("dtstamp", datetime.combine(ritual.last_reviewed, time(0), tzinfo=timezone.utc))
+    event.add("summary", ritual.name)
+    if ritual.starts is not None:
+        event.add("dtstart", ritual.starts.replace(tzinfo=ZoneInfo(meta.timezone)))
+        event.add("duration", timedelta(minutes=ritual.duration_minutes))
+        note = ""
+    else:  # no time set: an all-day reminder, said plainly in the description
+        event.add("dtstart", ritual.last_reviewed)
+        note = "\n\nNo start time is set in the handbook (`starts`): this is an all-day reminder."
+    event.add("rrule", {"FREQ": FREQ[ritual.cadence.unit], "INTERVAL": ritual.cadence.every})
+    event.add("description", f"{ritual.summary}\n\n{ritual.cadence.label}, {ritual.duration_minutes} minutes, "
+                             f"{ritual.mode}. Facilitator: {ritual.facilitator}.{note}\n\n{address}")
+    event.add("url", address)
+    event.add("categories", [ritual.level, *ritual.tags] or ["ritual"])
+    return event
+
+
+def calendar(handbook: Handbook, rituals: list[Entity], title: str, use_directory_urls: bool) -> bytes:
+    cal = Calendar()
+    cal.add("prodid", "-//handbook-generator//Operating handbook//EN")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", title)
+    cal.add("x-wr-timezone", handbook.meta.data.timezone)
+    for ritual in rituals:
+        cal.add_component(_event(ritual, handbook, use_directory_urls))
+    cal.add_missing_timezones()  # a VTIMEZONE for every TZID used, as RFC 5545 requires
+    return cal.to_ical()
+
+
+def team_rituals(team: Entity, rituals: list[Entity]) -> list[Entity]:
+    """Rituals a team takes part in or owns."""
+    return [r for r in rituals if any(p.team == team.id for p in r.participants) or r.owner == team.id]
+
+
+# --- JSON API ----------------------------------------------------------------------------------
+
+class ApiRef(BaseModel):
+    kind: str
+    id: str
+    field: str = Field(description="the field of the referencing entity that holds the reference")
+
+
+class ApiEntity(BaseModel):
+    kind: str = Field(description="principles, rituals, interfaces, funding or teams")
+    id: str
+    name: str
+    url: str
+    source: str = Field(description="YAML file in the repository")
+    fields: dict[str, Any] = Field(description="the entity's fields, as validated (see schemas/<kind>.schema.json)")
+    references: dict[str, list[ApiRef]] = Field(description="field -> entities it references")
+    referenced_by: dict[str, list[ApiRef]] = Field(description="reverse relation -> entities referencing this one")
+
+
+class ApiHandbook(BaseModel):
+    """The resolved operating-system handbook."""
+
+    api_version: str = API_VERSION
+    name: str
+    handbook: dict[str, Any] = Field(description="handbook.yaml, as validated")
+    counts: dict[str, int]
+    entities: list[ApiEntity]
+
+
+def _fields(data: BaseModel) -> dict[str, Any]:
+    return data.model_dump(mode="json", exclude_none=True)
+
+
+def api_document(handbook: Handbook, use_directory_urls: bool) -> ApiHandbook:
+    entities = []
+    for e in handbook.all():
+        references: dict[str, list[ApiRef]] = {}
+        for r in e.refs:
+            references.setdefault(r.field, []).append(ApiRef(kind=r.target.kind, id=r.target.id, field=r.field))
+        referenced_by = {reverse: [ApiRef(kind=r.source.kind, id=r.source.id, field=r.field) for r in relations]
+                         for reverse, relations in sorted(e.backrefs.items())}
+        entities.append(ApiEntity(kind=e.kind, id=e.id, name=e.name, url=page_address(handbook, e, use_directory_urls),
+                                  source=e.path, fields=_fields(e.data), references=references,
+                                  referenced_by=referenced_by))
+    return ApiHandbook(name=handbook.meta.name, handbook=_fields(handbook.meta.data),
+                       counts={kind: len(handbook.of(kind)) for kind in KINDS}, entities=entities)
+
+
+def api_schema() -> dict:
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "handbook.schema.json",
+            **ApiHandbook.model_json_schema(mode="serialization")}
+
+
+# --- all extra files ---------------------------------------------------------------------------
+
+def site_files(handbook: Handbook, use_directory_urls: bool = True) -> dict[str, bytes]:
+    """Site path -> content of every file beside the pages."""
+    rituals = regular_rituals(handbook)
+    name = handbook.meta.name
+    files = {"calendar.ics": calendar(handbook, rituals, f"{name}: rituals", use_directory_urls)}
+    for team in handbook.of("teams"):
+        files[f"calendar/{team.id}.ics"] = calendar(handbook, team_rituals(team, rituals),
+                                                    f"{name}: {team.name}", use_directory_urls)
+    document = api_document(handbook, use_directory_urls).model_dump(mode="json")
+    files["api/handbook.json"] = json.dumps({"$schema": "handbook.schema.json", **document},
+                                            ensure_ascii=False, indent=1).encode()
+    files["api/handbook.schema.json"] = json.dumps(api_schema(), indent=2).encode()
+    return files

@@ -1,0 +1,173 @@
+"""Model: what changed in the handbook, from the git history of its folder, in words.
+
+"Weekly business review: cadence weekly → every 2 weeks". Works on entity data, not lines: a
+re-indented file with the same content is no change. Without git (or outside a repository)
+every function returns None and callers say that history is unavailable.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from .loader import parse_text
+from .schema import KINDS, META_FILE
+
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's id of the empty tree
+SHORT_TEXT = 60
+
+
+@dataclass
+class EntityChange:
+    kind: str  # a KINDS key, or "handbook"
+    id: str
+    name: str
+    action: str  # added, removed, renamed, changed
+    details: list[str] = field(default_factory=list)  # one phrase per changed field
+    old_id: str | None = None
+
+    def describe(self) -> str:
+        what = {"added": "added", "removed": "removed", "renamed": f"renamed from {self.old_id}"}.get(self.action)
+        parts = ([what] if what else []) + self.details
+        return f"{self.name}: {'; '.join(parts) or 'changed'}"
+
+
+@dataclass
+class Commit:
+    sha: str
+    short: str
+    author: str
+    date: str  # ISO 8601
+    subject: str
+    changes: list[EntityChange]
+
+
+def _git(cwd: Path, *args: str) -> str | None:
+    try:
+        result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return result.stdout.decode("utf-8", "replace") if result.returncode == 0 else None
+
+
+def _where(handbook_dir: Path) -> tuple[Path, str] | None:
+    """The repository root and the handbook folder's path inside it."""
+    top = _git(handbook_dir, "rev-parse", "--show-toplevel")
+    if top is None:
+        return None
+    root = Path(top.strip())
+    return root, handbook_dir.resolve().relative_to(root.resolve()).as_posix()
+
+
+def _identify(path: str, prefix: str) -> tuple[str, str] | None:
+    parts = PurePosixPath(path).relative_to(prefix).parts
+    if parts == (META_FILE,):
+        return "handbook", "handbook"
+    if len(parts) >= 2 and parts[0] in KINDS and parts[-1].endswith((".yaml", ".yml")):
+        return parts[0], PurePosixPath(parts[-1]).stem
+    return None
+
+
+def _data(root: Path, rev: str, path: str) -> dict:
+    """An entity's data at a revision ("" for the work tree); {} if missing or unreadable."""
+    if rev:
+        raw = (_git(root, "show", f"{rev}:{path}") or "").encode()
+    else:
+        raw = (root / path).read_bytes() if (root / path).is_file() else b""
+    doc, _ = parse_text(raw, path)
+    return doc.data if doc else {}
+
+
+def _scalar_words(value: Any) -> str:
+    if isinstance(value, dict) and set(value) == {"trigger"}:
+        return f"when {value['trigger']}"
+    return str(value)
+
+
+def describe_fields(before: dict, after: dict) -> list[str]:
+    """One phrase per field that differs between two versions of an entity."""
+    phrases = []
+    for key in list(dict.fromkeys([*before, *after])):
+        old, new = before.get(key), after.get(key)
+        if old == new:
+            continue
+        if key not in before:
+            phrases.append(f"{key} set" if isinstance(new, (str, list, dict)) and len(str(new)) > SHORT_TEXT
+                           else f"{key} set to {_scalar_words(new)}")
+        elif key not in after:
+            phrases.append(f"{key} removed")
+        elif isinstance(old, list) and isinstance(new, list) and all(not isinstance(v, (dict, list)) for v in old + new):
+            added = [str(v) for v in new if v not in old]
+            removed = [str(v) for v in old if v not in new]
+            bits = ([f"added {', '.join(added)}"] if added else []) + ([f"removed {', '.join(removed)}"] if removed else [])
+            phrases.append(f"{key}: {'; '.join(bits) or 'reordered'}")
+        elif isinstance(old, dict) and isinstance(new, dict) and all(not isinstance(v, (dict, list)) for v in [*old.values(), *new.values()]):
+            bits = [f"{k} {old[k]} → {new[k]}" for k in old if k in new and old[k] != new[k]]
+            bits += [f"added {k} ({new[k]})" for k in new if k not in old]
+            bits += [f"removed {k}" for k in old if k not in new]
+            phrases.append(f"{key}: {'; '.join(bits)}")
+        elif isinstance(old, list) and isinstance(new, list):
+            phrases.append(f"{key} changed ({len(old)} → {len(new)} items)" if len(old) != len(new) else f"{key} changed")
+        elif all(not isinstance(v, (list, dict)) or set(v) == {"trigger"} for v in (old, new)) and \
+                max(len(_scalar_words(old)), len(_scalar_words(new))) <= SHORT_TEXT and "\n" not in str(old) + str(new):
+            phrases.append(f"{key} {_scalar_words(old)} → {_scalar_words(new)}")
+        else:
+            phrases.append(f"{key} rewritten")
+    return phrases
+
+
+def diff(handbook_dir: Path, rev1: str, rev2: str) -> list[EntityChange] | None:
+    """Entity-level changes between two revisions (rev2 may be the empty string for the work tree)."""
+    where = _where(handbook_dir)
+    if where is None:
+        return None
+    root, prefix = where
+    revs = [rev1] + ([rev2] if rev2 else [])
+    listing = _git(root, "diff", "--name-status", "-M", "-z", *revs, "--", prefix)
+    if listing is None:
+        return None
+    fields = listing.split("\0")
+    changes: list[EntityChange] = []
+    i = 0
+    while i < len(fields) - 1:
+        status = fields[i]
+        paths = fields[i + 1:i + 3] if status.startswith(("R", "C")) else fields[i + 1:i + 2]
+        i += 1 + len(paths)
+        new_ident, old_ident = _identify(paths[-1], prefix), _identify(paths[0], prefix)
+        if new_ident is None and old_ident is None:
+            continue
+        before = {} if status == "A" else _data(root, rev1, paths[0])
+        after = {} if status == "D" else _data(root, rev2, paths[-1])
+        kind, entity_id = (new_ident or old_ident)
+        name = str((after or before).get("name") or entity_id)
+        action = {"A": "added", "D": "removed"}.get(status[0], "renamed" if status.startswith("R") else "changed")
+        details = describe_fields(before, after) if action in ("changed", "renamed") else []
+        if action == "changed" and not details:
+            continue  # formatting only: the data did not change
+        changes.append(EntityChange(kind, entity_id, name, action, details,
+                                    old_id=old_ident[1] if action == "renamed" and old_ident else None))
+    return changes
+
+
+def head_revision(path: Path) -> str | None:
+    out = _git(path, "rev-parse", "HEAD")
+    return out.strip() if out else None
+
+
+def recent_commits(handbook_dir: Path, limit: int = 20) -> list[Commit] | None:
+    """The last `limit` commits that touched the handbook, newest first, with their changes."""
+    where = _where(handbook_dir)
+    if where is None:
+        return None
+    root, prefix = where
+    log = _git(root, "log", f"-n{limit}", "--format=%H%x1f%h%x1f%an%x1f%aI%x1f%s%x1f%P", "--", prefix)
+    if log is None:
+        return None
+    commits = []
+    for line in log.splitlines():
+        sha, short, author, when, subject, parents = line.split("\x1f")
+        parent = parents.split()[0] if parents else EMPTY_TREE
+        commits.append(Commit(sha, short, author, when, subject, diff(handbook_dir, parent, sha) or []))
+    return commits
