@@ -34,9 +34,15 @@ class Entity:
     refs: list["Relation"] = field(default_factory=list, repr=False)
     backrefs: dict[str, list["Relation"]] = field(default_factory=lambda: defaultdict(list), repr=False)
 
+    def __post_init__(self) -> None:
+        # Templates read schema fields straight off the entity ({{ ritual.cadence }}); copying
+        # them in once is far cheaper than delegating on every read (the hottest path in rendering).
+        for name in type(self.data).model_fields:
+            if name not in self.__dict__ and not hasattr(type(self), name):
+                self.__dict__[name] = getattr(self.data, name)
+
     def __getattr__(self, name: str) -> Any:
-        # Templates read schema fields straight off the entity: {{ ritual.cadence }}.
-        if name.startswith("_") or name in ("data",):
+        if name.startswith("_") or name == "data":
             raise AttributeError(name)
         return getattr(self.data, name)
 

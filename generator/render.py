@@ -43,41 +43,51 @@ def _finalize(value: Any) -> Any:
     return escape_plain(value)
 
 
+def relative_path(target: str, base_dir: str) -> str:
+    """`posixpath.relpath(target, base_dir)` for the clean relative paths used here ("a/b.md",
+    "" for the root), without its calls to abspath: links are the hottest path in rendering."""
+    to = target.split("/")
+    base = base_dir.split("/") if base_dir else []
+    common = 0
+    while common < len(base) and common < len(to) - 1 and to[common] == base[common]:
+        common += 1
+    return "/".join([".."] * (len(base) - common) + to[common:])
+
+
 @jinja2.pass_context
 def _link(context, target: Entity, text: Any = None) -> Markup:
     """A Markdown link from the page being rendered to `target`'s page."""
-    here = posixpath.dirname(context["page_uri"])
     path, _, anchor = target.url.partition("#")
-    href = posixpath.relpath(path, here or ".") + (f"#{anchor}" if anchor else "")
+    href = relative_path(path, posixpath.dirname(context["page_uri"])) + (f"#{anchor}" if anchor else "")
     return Markup(f"[{_finalize(target.name if text is None else text)}]({href})")
 
 
 @jinja2.pass_context
 def _url(context, uri: str) -> Markup:
     """A relative URL from the page being rendered to another page under docs_dir."""
-    here = posixpath.dirname(context["page_uri"])
-    return Markup(posixpath.relpath(uri, here or "."))
+    return Markup(relative_path(uri, posixpath.dirname(context["page_uri"])))
 
 
 def site_url(src_uri: str, use_directory_urls: bool) -> str:
     """The URL MkDocs gives the page built from `src_uri` (relative to the site root)."""
     path, _, anchor = src_uri.partition("#")
     stem = path[:-3] if path.endswith(".md") else path
-    if stem == "index" or stem.endswith("/index"):
+    if not use_directory_urls:
+        url = stem + ".html"
+    elif stem == "index" or stem.endswith("/index"):
         url = stem[:-5]
     else:
-        url = stem + "/" if use_directory_urls else stem + ".html"
+        url = stem + "/"
     return url + (f"#{anchor}" if anchor else "")
 
 
 def relative_url(from_uri: str, to_uri: str, use_directory_urls: bool) -> str:
     """A link from the page built from `from_uri` to the page built from `to_uri`, as in the site."""
     here = site_url(from_uri, use_directory_urls)
-    base = here if here.endswith("/") or not here else posixpath.dirname(here) + "/"
+    base = here[:-1] if here.endswith("/") else posixpath.dirname(here)
     target, _, anchor = site_url(to_uri, use_directory_urls).partition("#")
-    rel = posixpath.relpath(target or ".", base or ".")
-    rel = "./" if rel == "." else rel + ("/" if target.endswith("/") else "")
-    return rel + (f"#{anchor}" if anchor else "")
+    rel = relative_path(target.rstrip("/"), base) + ("/" if target.endswith("/") else "")
+    return (rel or "./") + (f"#{anchor}" if anchor else "")
 
 
 def _join(values: Any, separator: str = "") -> Markup:

@@ -166,3 +166,22 @@ def test_template_errors_become_diagnostics(project):
 
 def test_templates_dir_is_the_shipped_one():
     assert (REPO / "templates" / "ritual.md.j2").is_file()
+
+
+@pytest.mark.parametrize("use_directory_urls", [True, False])
+def test_site_urls_match_mkdocs(use_directory_urls):
+    """Diagram links are raw HTML, so the renderer computes final URLs itself, as MkDocs does."""
+    import posixpath
+    from mkdocs.structure.files import File
+    from generator.render import relative_url, site_url
+    uris = ["index.md", "rituals/index.md", "rituals/wbr.md", "map.md", "interfaces/conformance.md"]
+    for uri in uris:
+        mkdocs_url = File(uri, "/d", "/s", use_directory_urls).url
+        assert site_url(uri, use_directory_urls) == ("" if mkdocs_url == "./" else mkdocs_url)
+    for a in uris:
+        for b in uris:
+            here = "/site/" + site_url(a, use_directory_urls)
+            resolved = posixpath.normpath(posixpath.join(here if here.endswith("/") else posixpath.dirname(here),
+                                                         relative_url(a, b, use_directory_urls)))
+            expected = posixpath.normpath("/site/" + site_url(b, use_directory_urls))
+            assert resolved == expected, (a, b)
