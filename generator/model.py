@@ -224,22 +224,44 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def read_handbook(handbook_dir: Path, project_dir: Path | None = None) -> tuple[Handbook | None, list[Diagnostic]]:
+# path -> ((mtime_ns, size), what load_and_validate returned): lets `mkdocs serve` re-read only
+# the files an edit touched.
+ParseCache = dict[Path, tuple[tuple[int, int], tuple]]
+
+
+def read_handbook(handbook_dir: Path, project_dir: Path | None = None,
+                  cache: ParseCache | None = None) -> tuple[Handbook | None, list[Diagnostic]]:
     """Load, validate and resolve every file. Returns the handbook (None if any error) and all
-    diagnostics found, so that one run reports every problem."""
+    diagnostics found, so that one run reports every problem. With `cache`, files whose
+    modification time and size are unchanged are not read again."""
     with _gc_paused():
-        return _read_handbook(handbook_dir, project_dir)
+        return _read_handbook(handbook_dir, project_dir, cache)
 
 
-def _read_handbook(handbook_dir: Path, project_dir: Path | None) -> tuple[Handbook | None, list[Diagnostic]]:
+def _load_cached(source, cache: ParseCache | None) -> tuple:
+    if cache is None:
+        return load_and_validate(source)
+    try:
+        stat = source.path.stat()
+        stamp = (stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        return load_and_validate(source)
+    hit = cache.get(source.path)
+    if hit is None or hit[0] != stamp:
+        hit = cache[source.path] = (stamp, load_and_validate(source))
+    return hit[1]
+
+
+def _read_handbook(handbook_dir: Path, project_dir: Path | None,
+                   cache: ParseCache | None) -> tuple[Handbook | None, list[Diagnostic]]:
     project_dir = project_dir or handbook_dir.parent
     sources, diags = discover(handbook_dir, project_dir)
     index: dict[str, dict[str, Entity]] = {kind: {} for kind in ("pillars", *KINDS)}
     meta: Entity | None = None
     invalid: set[tuple[str, str]] = set()
     for source in sources:
-        doc, data, problems = load_and_validate(source)
-        diags.extend(problems)
+        doc, data, problems = _load_cached(source, cache)
+        diags.extend(problems)  # cached lists are never changed: extend copies
         if data is None:
             invalid.add((source.kind, source.id))
             continue

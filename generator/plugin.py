@@ -23,7 +23,7 @@ from .diagnostics import Diagnostic, errors, format_report, summary
 from .feeds import site_files
 from .history import head_revision, recent_commits
 from .lints import run_lints
-from .model import read_handbook
+from .model import ParseCache, read_handbook
 from .render import RenderedPage, Renderer, RenderOptions, render_error
 from .schema import KINDS
 
@@ -47,6 +47,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         self.pages: list[RenderedPage] = []
         self.extra_files: dict[str, bytes] = {}  # calendar feeds, JSON API
         self._history: tuple[str | None, list | None] = ("", None)  # (HEAD it was read at, commits)
+        self.parse_cache: ParseCache = {}  # kept across `mkdocs serve` rebuilds
         self.handbook_dir: Path | None = None
         self.templates_dir: Path | None = None
 
@@ -72,7 +73,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
 
     def _build_pages(self) -> list[RenderedPage]:
         assert self.handbook_dir and self.templates_dir
-        handbook, diagnostics = read_handbook(self.handbook_dir, self.project_dir)
+        handbook, diagnostics = read_handbook(self.handbook_dir, self.project_dir, self.parse_cache)
         pages: list[RenderedPage] = []
         today = as_date(self.config.today) or date.today()
         if handbook is not None:

@@ -59,3 +59,18 @@ def test_reference_to_an_invalid_file_is_not_reported_twice(project):
     project.edit("handbook/interfaces/decision-record.yaml", "type: decision-log", "type: log")
     _, diags = read_handbook(project.handbook, project.root)
     assert [d.code for d in diags if d.severity == "error"] == ["invalid-value"]
+
+
+def test_parse_cache_rereads_only_changed_files(project, monkeypatch):
+    import generator.model as model
+    cache: dict = {}
+    first, _ = read_handbook(project.handbook, project.root, cache)
+    reads = []
+    original = model.load_and_validate
+    monkeypatch.setattr(model, "load_and_validate", lambda source: reads.append(source.id) or original(source))
+    project.edit("handbook/rituals/demo-day.yaml", "summary: Teams show", "summary: Teams demo")
+    second, _ = read_handbook(project.handbook, project.root, cache)
+    assert reads == ["demo-day"]
+    assert second.get("rituals", "demo-day").summary.startswith("Teams demo")
+    assert second.get("interfaces", "release-notes").sources("input_to") == [second.get("rituals", "demo-day")]
+    assert first.get("rituals", "demo-day") is not second.get("rituals", "demo-day")  # a fresh graph each time
