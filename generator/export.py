@@ -12,13 +12,10 @@ from pathlib import Path
 import yaml
 from mkdocs.utils.yaml import yaml_load
 
-from .diagnostics import Diagnostic, errors
-from .feeds import site_files
+from .diagnostics import Diagnostic
 from .history import recent_commits
-from .lints import run_lints
-from .model import read_handbook
+from .pipeline import produce
 from .plugin import ASSETS, REQUIRED_EXTENSIONS, as_date, build_nav
-from .render import Renderer, RenderOptions, render_error
 
 PLUGIN = "handbook"
 
@@ -52,20 +49,14 @@ def export(config_file: Path, out_dir: Path, *, nav_threshold: int | None = None
     with config_file.open(encoding="utf-8") as fh:
         config = yaml_load(fh) or {}
     options = _plugin_options(config)
-    handbook, diagnostics = read_handbook(project / options.get("handbook_dir", "handbook"), project)
-    today = today or as_date(options.get("today")) or date.today()
-    if handbook is not None:
-        diagnostics += run_lints(handbook, today)
-    if handbook is None or errors(diagnostics):
-        return ExportResult(out_dir, 0, diagnostics)
-    templates = project / options.get("templates_dir", "templates")
+    handbook_dir = project / options.get("handbook_dir", "handbook")
     use_dirs = config.get("use_directory_urls", True)
-    try:
-        commits = recent_commits(project / options.get("handbook_dir", "handbook"), int(options.get("changes_limit", 20)))
-        pages = list(Renderer(templates, RenderOptions(today, use_dirs)).pages(handbook, commits))
-        extra_files = site_files(handbook, use_dirs)
-    except Exception as exc:  # a template bug, reported like any other problem
-        return ExportResult(out_dir, 0, diagnostics + [render_error(exc, templates)])
+    output = produce(handbook_dir, project, project / options.get("templates_dir", "templates"),
+                     today=today or as_date(options.get("today")) or date.today(), use_directory_urls=use_dirs,
+                     commits=lambda: recent_commits(handbook_dir, int(options.get("changes_limit", 20))))
+    if not output.ok:
+        return ExportResult(out_dir, 0, output.diagnostics)
+    pages, extra_files = output.pages, output.files
 
     docs = out_dir / "docs"
     own_docs = project / config.get("docs_dir", "docs")
@@ -104,4 +95,4 @@ def export(config_file: Path, out_dir: Path, *, nav_threshold: int | None = None
              "# the handbook plugin (mkdocs build, properdocs build, zensical build). Do not edit: re-export.\n"
     (out_dir / "mkdocs.yml").write_text(header + yaml.safe_dump(exported, sort_keys=False, allow_unicode=True),
                                         encoding="utf-8")
-    return ExportResult(out_dir, len(pages), diagnostics)
+    return ExportResult(out_dir, len(pages), output.diagnostics)

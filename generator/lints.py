@@ -63,10 +63,9 @@ def zombie_rituals(handbook: Handbook, today: date) -> Iterator[Diagnostic]:
 
 @lint
 def required_interfaces_provided(handbook: Handbook, today: date) -> Iterator[Diagnostic]:
-    required = [i for i in handbook.of("interfaces") if i.conformance == "required" and i.status == "active"]
     for team in handbook.of("teams"):
         provided = set(team.provides)
-        for i in required:
+        for i in handbook.required_interfaces:
             if i.id not in provided:
                 yield at(team, _written_or_name(team, "provides"), "missing-required-interface",
                          f"team '{team.id}' does not provide required interface '{i.id}'",

@@ -10,16 +10,16 @@ import gc
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, timedelta
-from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Iterator, Union, get_args, get_origin
+from typing import Any, Iterator
 
 from pydantic import BaseModel
 
 from .diagnostics import Diagnostic, errors
 from .loader import Document
-from .schema import KINDS, HandbookMeta, Ref
+from .schema import KINDS, HandbookMeta, field_shape, ref_fields
 from .validate import did_you_mean, discover, load_and_validate
 
 
@@ -103,6 +103,11 @@ class Handbook:
     def get(self, kind: str, entity_id: str) -> Entity | None:
         return self.entities.get(kind, {}).get(entity_id)
 
+    @cached_property
+    def required_interfaces(self) -> list[Entity]:
+        """Active interfaces every team must provide."""
+        return [i for i in self.of("interfaces") if i.conformance == "required" and i.status == "active"]
+
     @property
     def pillars(self) -> list[Entity]:
         return self.of("pillars")
@@ -124,41 +129,6 @@ class Handbook:
 
 # --- references ----------------------------------------------------------------------------------
 
-@lru_cache(maxsize=None)
-def _shape(annotation: Any) -> tuple:
-    """How to find references inside values of this type: a small, cached description."""
-    origin = get_origin(annotation)
-    if origin is Annotated:
-        inner, *meta = get_args(annotation)
-        found = next((m for m in meta if isinstance(m, Ref)), None)
-        return ("ref", found) if found else _shape(inner)
-    if origin in (list, tuple):
-        inner = _shape(get_args(annotation)[0])
-        return ("list", inner) if inner != ("leaf",) else ("leaf",)
-    if origin is dict:
-        key, value = (_shape(a) for a in get_args(annotation))
-        return ("dict", key, value) if (key, value) != (("leaf",), ("leaf",)) else ("leaf",)
-    if origin is Union or (origin is not None and type(None) in get_args(annotation)):
-        shapes = [_shape(a) for a in get_args(annotation) if a is not type(None)]
-        return next((s for s in shapes if s != ("leaf",)), ("leaf",))
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return ("model", annotation)
-    return ("leaf",)
-
-
-def _field_shape(model: type[BaseModel], name: str) -> tuple:
-    info = model.model_fields[name]
-    found = next((m for m in info.metadata if isinstance(m, Ref)), None)
-    return ("ref", found) if found else _shape(info.annotation)
-
-
-@lru_cache(maxsize=None)
-def _ref_fields(model: type[BaseModel]) -> tuple[tuple[str, tuple], ...]:
-    """The fields of `model` that can hold references, with their shapes (computed once per class)."""
-    shapes = ((name, _field_shape(model, name)) for name in model.model_fields)
-    return tuple((name, shape) for name, shape in shapes if shape != ("leaf",))
-
-
 def iter_refs(value: Any, shape: tuple, loc: tuple, item: Any) -> Iterator[tuple[tuple, Ref, str, Any, bool]]:
     """Yield (loc, Ref, target id, holder, is_dict_key) for every reference in `value`."""
     tag = shape[0]
@@ -175,15 +145,15 @@ def iter_refs(value: Any, shape: tuple, loc: tuple, item: Any) -> Iterator[tuple
                 yield loc + (k,), shape[1][1], k, v, True
             yield from iter_refs(v, shape[2], loc + (k,), v)
     elif tag == "model":
-        for name, field_shape in _ref_fields(type(value)):
-            yield from iter_refs(getattr(value, name), field_shape, loc + (name,), value)
+        for name, inner in ref_fields(type(value)):
+            yield from iter_refs(getattr(value, name), inner, loc + (name,), value)
 
 
 def _link(entities: list[Entity], index: dict[str, dict[str, Entity]], invalid: set[tuple[str, str]]) -> list[Diagnostic]:
     diags: list[Diagnostic] = []
     for entity in entities:
         data = entity.data
-        for name, shape in _ref_fields(type(data)):
+        for name, shape in ref_fields(type(data)):
             for loc, ref, target_id, item, is_key in iter_refs(getattr(data, name), shape, (name,), data):
                 target = index.get(ref.kind, {}).get(target_id)
                 if target is None and (ref.kind, target_id) in invalid:

@@ -20,11 +20,10 @@ from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files
 
 from .diagnostics import Diagnostic, errors, format_report, summary
-from .feeds import site_files
 from .history import head_revision, recent_commits
-from .lints import run_lints
-from .model import ParseCache, read_handbook
-from .render import RenderedPage, Renderer, RenderOptions, render_error
+from .model import ParseCache
+from .pipeline import produce
+from .render import RenderedPage
 from .schema import KINDS
 
 log = get_plugin_logger(__name__)
@@ -73,20 +72,12 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
 
     def _build_pages(self) -> list[RenderedPage]:
         assert self.handbook_dir and self.templates_dir
-        handbook, diagnostics = read_handbook(self.handbook_dir, self.project_dir, self.parse_cache)
-        pages: list[RenderedPage] = []
-        today = as_date(self.config.today) or date.today()
-        if handbook is not None:
-            diagnostics += run_lints(handbook, today)
-        if handbook is not None and not errors(diagnostics):
-            try:
-                renderer = Renderer(self.templates_dir, RenderOptions(today, self.use_directory_urls))
-                pages = list(renderer.pages(handbook, self._commits()))
-                self.extra_files = site_files(handbook, self.use_directory_urls)
-            except Exception as exc:  # a template bug: report it like any other problem
-                diagnostics.append(render_error(exc, self.templates_dir))
-        fail(diagnostics)
-        return pages
+        output = produce(self.handbook_dir, self.project_dir, self.templates_dir,
+                         today=as_date(self.config.today) or date.today(),
+                         use_directory_urls=self.use_directory_urls, commits=self._commits, cache=self.parse_cache)
+        fail(output.diagnostics)
+        self.extra_files = output.files
+        return output.pages
 
     def _commits(self) -> list | None:
         """The Changes page's commits, read again only when HEAD moves (serve rebuilds often)."""

@@ -150,6 +150,7 @@ EXTRA_PAGES = [
     ("reviews.md.j2", "reviews.md"),
 ]
 DUE_SOON_DAYS = 30
+MAX_MATRIX_COLUMNS = 30  # beyond this many interfaces the conformance matrix shows the required ones
 
 
 class Renderer:
@@ -167,6 +168,7 @@ class Renderer:
             "review_period_days": meta.review_period_days,
             "use_directory_urls": self.options.use_directory_urls,
             "due_soon_days": DUE_SOON_DAYS,
+            "max_matrix_columns": MAX_MATRIX_COLUMNS,
             **extra,
         }
 

@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-from typing import Annotated, Any, Literal, Optional
+from functools import lru_cache
+from typing import Annotated, Any, Literal, Optional, Union, get_args, get_origin
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, GetCoreSchemaHandler, model_validator
 from pydantic.json_schema import WithJsonSchema
@@ -53,6 +54,23 @@ TAG_PATTERN = r"^[\w][\w .-]*$"
 Tag = Annotated[str, Field(pattern=TAG_PATTERN, max_length=40)]
 Tags = Annotated[list[Tag], Field(description="labels: letters, digits, spaces, dots and hyphens")]
 
+class ParsedValue:
+    """A value written as text (or a small mapping) in YAML and parsed into a richer object:
+    validated by `parse`, written back to JSON by `to_json`."""
+
+    @classmethod
+    def parse(cls, value: Any) -> Any:
+        raise NotImplementedError
+
+    def to_json(self) -> Any:
+        raise NotImplementedError
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler):
+        return core_schema.no_info_plain_validator_function(
+            cls.parse, serialization=core_schema.plain_serializer_function_ser_schema(cls.to_json))
+
+
 # --- Cadence: a regular period, or an event trigger described in words -----------------------
 
 _UNITS = {"day": "day", "week": "week", "month": "month", "quarter": "month", "year": "year"}
@@ -70,7 +88,7 @@ _CADENCE_HINT = ("use daily, weekly, fortnightly, monthly, quarterly, yearly or 
 
 
 @dataclass(frozen=True)
-class Cadence:
+class Cadence(ParsedValue):
     """`every` units of `unit` (regular), or a `trigger` in words (event-driven)."""
 
     text: str
@@ -124,11 +142,6 @@ class Cadence:
             return {"trigger": self.trigger}
         return {"text": self.text, "every": self.every, "unit": self.unit}
 
-    @classmethod
-    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler):
-        return core_schema.no_info_plain_validator_function(
-            cls.parse, serialization=core_schema.plain_serializer_function_ser_schema(cls.to_json))
-
 
 CadenceField = Annotated[Cadence, WithJsonSchema({
     "description": "a regular period (weekly, every 2 weeks, monthly, quarterly…) or {trigger: text}",
@@ -146,7 +159,7 @@ _TARGET_RE = re.compile(r"^\s*([0-9]{1,3})\s*%?\s*(?:(?:-|–|to)\s*([0-9]{1,3})
 
 
 @dataclass(frozen=True)
-class Target:
+class Target(ParsedValue):
     low: int
     high: int
 
@@ -178,11 +191,6 @@ class Target:
 
     def to_json(self) -> dict:
         return {"low": self.low, "high": self.high}
-
-    @classmethod
-    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler):
-        return core_schema.no_info_plain_validator_function(
-            cls.parse, serialization=core_schema.plain_serializer_function_ser_schema(cls.to_json))
 
 
 TargetField = Annotated[Target, WithJsonSchema({
@@ -367,6 +375,45 @@ class Team(Reviewed):
     funding: dict[ref("funding", "funds"), Percent] = Field(
         {}, description="share of the team's capacity per funding category, in percent")
     interactions: list[Interaction] = []
+
+
+# --- Type shapes: where references and nested models sit inside a kind ----------------------------
+
+@lru_cache(maxsize=None)
+def _shape(annotation: Any) -> tuple:
+    """What a value of this type can hold, as a small cached description: ("ref", Ref),
+    ("list", inner), ("dict", key, value), ("model", class) or ("leaf",) for plain values."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        inner, *meta = get_args(annotation)
+        found = next((m for m in meta if isinstance(m, Ref)), None)
+        return ("ref", found) if found else _shape(inner)
+    if origin in (list, tuple):
+        inner = _shape(get_args(annotation)[0])
+        return ("list", inner) if inner != ("leaf",) else ("leaf",)
+    if origin is dict:
+        key, value = (_shape(a) for a in get_args(annotation))
+        return ("dict", key, value) if (key, value) != (("leaf",), ("leaf",)) else ("leaf",)
+    if origin is Union or (origin is not None and type(None) in get_args(annotation)):
+        shapes = [_shape(a) for a in get_args(annotation) if a is not type(None)]
+        return next((s for s in shapes if s != ("leaf",)), ("leaf",))
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return ("model", annotation)
+    return ("leaf",)
+
+
+def field_shape(model: type[BaseModel], name: str) -> tuple:
+    info = model.model_fields[name]
+    found = next((m for m in info.metadata if isinstance(m, Ref)), None)
+    return ("ref", found) if found else _shape(info.annotation)
+
+
+@lru_cache(maxsize=None)
+def ref_fields(model: type[BaseModel]) -> tuple[tuple[str, tuple], ...]:
+    """The fields of `model` that can hold references, with their shapes (computed once per class)."""
+    shapes = ((name, field_shape(model, name)) for name in model.model_fields)
+    return tuple((name, shape) for name, shape in shapes if shape != ("leaf",))
+
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,13 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, get_args, get_origin
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from .diagnostics import Diagnostic
 from .loader import Document, load_file
-from .schema import KINDS, META_FILE, NAME_PATTERN, SLUG_RE, TAG_PATTERN, HandbookMeta
+from .schema import KINDS, META_FILE, NAME_PATTERN, SLUG_RE, TAG_PATTERN, HandbookMeta, field_shape
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -124,19 +124,16 @@ def load_and_validate(source: SourceFile) -> tuple[Document | None, BaseModel | 
 # --- pydantic error -> diagnostic ---------------------------------------------------------------
 
 def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
-    """The model class that owns the last part of `loc`, following nested models and lists."""
-    current: Any = model
+    """The model class that owns the last part of `loc`, following nested models, lists and dicts."""
+    shape: tuple = ("model", model)
     for part in loc[:-1]:
-        if isinstance(part, int):
-            continue
-        if not (isinstance(current, type) and issubclass(current, BaseModel)) or part not in current.model_fields:
+        if shape[0] in ("list", "dict"):  # part is an index or a key
+            shape = shape[1] if shape[0] == "list" else shape[2]
+        elif shape[0] == "model" and part in shape[1].model_fields:
+            shape = field_shape(shape[1], part)
+        else:
             return None
-        annotation = current.model_fields[part].annotation
-        while get_origin(annotation) is not None and not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
-            args = [a for a in get_args(annotation) if a is not type(None)]
-            annotation = next((a for a in args if isinstance(a, type) and issubclass(a, BaseModel)), args[-1] if args else None)
-        current = annotation
-    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+    return shape[1] if shape[0] == "model" else None
 
 
 def _yaml_kind(value: Any) -> str:

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from generator.cli import main
 from generator.loader import MAX_FILE_BYTES
-from generator.model import _field_shape
+from generator.schema import field_shape
 from generator.schema import KINDS
 
 from test_render import assert_inert
@@ -128,7 +128,7 @@ def _poison(data: dict, model: type[BaseModel]) -> int:
         data["cadence"]["trigger"] = PAYLOAD
         count += 1
     for name, info in model.model_fields.items():
-        if name not in data or name == "tags" or not _is_text(_field_shape(model, name), info.annotation):
+        if name not in data or name == "tags" or not _is_text(field_shape(model, name), info.annotation):
             continue  # tags refuse markup outright: test_tags_cannot_carry_markup
         value = data[name]
         if isinstance(value, str):

@@ -1,0 +1,47 @@
+"""The whole pipeline in one call: load → validate → model → lints → render pages and feeds.
+
+Both adapters that publish the handbook (the MkDocs plugin and `handbook export`) use this, so
+they can never disagree about what is built or what counts as an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+from .diagnostics import Diagnostic, errors
+from .feeds import site_files
+from .lints import run_lints
+from .model import ParseCache, read_handbook
+from .render import RenderedPage, Renderer, RenderOptions, render_error
+
+
+@dataclass
+class Output:
+    pages: list[RenderedPage] = field(default_factory=list)
+    files: dict[str, bytes] = field(default_factory=dict)  # calendar feeds, JSON API
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not errors(self.diagnostics)
+
+
+def produce(handbook_dir: Path, project_dir: Path, templates_dir: Path, *, today: date,
+            use_directory_urls: bool, commits: Callable[[], list | None],
+            cache: ParseCache | None = None) -> Output:
+    """Every page and file of the site, or the diagnostics that prevent it (pages empty)."""
+    handbook, diagnostics = read_handbook(handbook_dir, project_dir, cache)
+    if handbook is not None:
+        diagnostics += run_lints(handbook, today)
+    if handbook is None or errors(diagnostics):
+        return Output(diagnostics=diagnostics)
+    try:
+        renderer = Renderer(templates_dir, RenderOptions(today, use_directory_urls))
+        pages = list(renderer.pages(handbook, commits()))
+        files = site_files(handbook, use_directory_urls)
+    except Exception as exc:  # a template bug: reported like any other problem
+        return Output(diagnostics=diagnostics + [render_error(exc, templates_dir)])
+    return Output(pages, files, diagnostics)
