@@ -38,6 +38,9 @@ def produce(handbook_dir: Path, project_dir: Path, templates_dir: Path, *, today
         diagnostics += run_lints(handbook, today)
     if handbook is None or errors(diagnostics):
         return Output(diagnostics=diagnostics)
+    if cache is None:  # one-shot build: positions were only needed for diagnostics; free them
+        for entity in [handbook.meta, *handbook.pillars, *handbook.all()]:
+            entity.doc = None
     try:
         renderer = Renderer(templates_dir, RenderOptions(today, use_directory_urls))
         pages = list(renderer.pages(handbook, commits()))

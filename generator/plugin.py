@@ -46,13 +46,15 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         self.pages: list[RenderedPage] = []
         self.extra_files: dict[str, bytes] = {}  # calendar feeds, JSON API
         self._history: tuple[str | None, list | None] = ("", None)  # (HEAD it was read at, commits)
-        self.parse_cache: ParseCache = {}  # kept across `mkdocs serve` rebuilds
+        self.parse_cache: ParseCache | None = None  # only under `mkdocs serve`, kept across rebuilds
         self.handbook_dir: Path | None = None
         self.templates_dir: Path | None = None
 
-    # Defining on_startup keeps one plugin instance across `mkdocs serve` rebuilds.
     def on_startup(self, *, command: str, dirty: bool) -> None:
-        self.command = command
+        """Defining this hook makes MkDocs keep one plugin instance across `mkdocs serve` rebuilds,
+        so that the parse cache and the git history survive between edits."""
+        if command == "serve":
+            self.parse_cache = {}
 
     def on_config(self, config):
         project_dir = Path(config.config_file_path or ".").resolve().parent
