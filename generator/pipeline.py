@@ -14,7 +14,7 @@ from typing import Callable
 from .diagnostics import Diagnostic, errors
 from .feeds import site_files
 from .lints import run_lints
-from .model import ParseCache, read_handbook
+from .model import Handbook, ParseCache, read_handbook
 from .render import RenderedPage, Renderer, RenderOptions, render_error
 
 
@@ -23,6 +23,8 @@ class Output:
     pages: list[RenderedPage] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)  # calendar feeds, JSON API
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    handbook: Handbook | None = None
+    partial: bool = False  # only the pages `select` chose were rendered
 
     @property
     def ok(self) -> bool:
@@ -31,8 +33,10 @@ class Output:
 
 def produce(handbook_dir: Path, project_dir: Path, templates_dir: Path, *, today: date,
             use_directory_urls: bool, commits: Callable[[], list | None],
-            cache: ParseCache | None = None) -> Output:
-    """Every page and file of the site, or the diagnostics that prevent it (pages empty)."""
+            cache: ParseCache | None = None,
+            select: Callable[[Handbook], set[str] | None] | None = None) -> Output:
+    """Every page and file of the site, or the diagnostics that prevent it (pages empty).
+    `select` may limit which entity pages are rendered (None from it: all)."""
     handbook, diagnostics = read_handbook(handbook_dir, project_dir, cache)
     if handbook is not None:
         diagnostics += run_lints(handbook, today)
@@ -43,8 +47,9 @@ def produce(handbook_dir: Path, project_dir: Path, templates_dir: Path, *, today
             entity.doc = None
     try:
         renderer = Renderer(templates_dir, RenderOptions(today, use_directory_urls))
-        pages = list(renderer.pages(handbook, commits()))
+        only = select(handbook) if select else None
+        pages = list(renderer.pages(handbook, commits(), only))
         files = site_files(handbook, use_directory_urls)
     except Exception as exc:  # a template bug: reported like any other problem
         return Output(diagnostics=diagnostics + [render_error(exc, templates_dir)])
-    return Output(pages, files, diagnostics)
+    return Output(pages, files, diagnostics, handbook, partial=only is not None)

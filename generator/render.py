@@ -172,8 +172,10 @@ class Renderer:
             **extra,
         }
 
-    def pages(self, handbook: Handbook, commits: list | None = None) -> Iterator[RenderedPage]:
-        """Every page. `commits` feeds the Changes page (None: history unavailable)."""
+    def pages(self, handbook: Handbook, commits: list | None = None,
+              only: set[str] | None = None) -> Iterator[RenderedPage]:
+        """Every page, or with `only` the whole-handbook pages plus the entity pages listed there.
+        `commits` feeds the Changes page (None: history unavailable)."""
         yield self.render_page(handbook, "home.md.j2", "index.md", source=handbook.meta.path)
         for template, uri in EXTRA_PAGES:
             yield self.render_page(handbook, template, uri)
@@ -183,7 +185,8 @@ class Renderer:
                                    kind=kind, entities=handbook.of(kind.name))
             template = self.env.get_template(kind.template)
             for entity in handbook.of(kind.name):
-                yield self.render_entity(handbook, entity, template)
+                if only is None or entity.url in only:
+                    yield self.render_entity(handbook, entity, template)
 
     def render_page(self, handbook: Handbook, template: str, uri: str, source: str | None = None,
                     **extra: Any) -> RenderedPage:
