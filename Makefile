@@ -14,7 +14,7 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 serve: $(BIN)/.installed  ## preview at http://127.0.0.1:8000, reloading on every YAML or template edit
-	$(BIN)/mkdocs serve
+	$(BIN)/mkdocs serve --dirty  # the plugin keeps dirty rebuilds exact; see README, "Preview"
 
 build: $(BIN)/.installed  ## build the site into site/
 	$(BIN)/mkdocs build --strict

@@ -111,19 +111,14 @@ def _fields(data: BaseModel) -> dict[str, Any]:
     return data.model_dump(mode="json", exclude_none=True)
 
 
-def api_document(handbook: Handbook, use_directory_urls: bool) -> ApiHandbook:
-    entities = []
-    for e in handbook.all():
-        references: dict[str, list[ApiRef]] = {}
-        for r in e.refs:
-            references.setdefault(r.field, []).append(ApiRef(kind=r.target.kind, id=r.target.id, field=r.field))
-        referenced_by = {reverse: [ApiRef(kind=r.source.kind, id=r.source.id, field=r.field) for r in relations]
-                         for reverse, relations in sorted(e.backrefs.items())}
-        entities.append(ApiEntity(kind=e.kind, id=e.id, name=e.name, url=page_address(handbook, e, use_directory_urls),
-                                  source=e.path, fields=_fields(e.data), references=references,
-                                  referenced_by=referenced_by))
-    return ApiHandbook(name=handbook.meta.name, handbook=_fields(handbook.meta.data),
-                       counts={kind: len(handbook.of(kind)) for kind in KINDS}, entities=entities)
+def api_entity(e: Entity, handbook: Handbook, use_directory_urls: bool) -> ApiEntity:
+    references: dict[str, list[ApiRef]] = {}
+    for r in e.refs:
+        references.setdefault(r.field, []).append(ApiRef(kind=r.target.kind, id=r.target.id, field=r.field))
+    referenced_by = {reverse: [ApiRef(kind=r.source.kind, id=r.source.id, field=r.field) for r in relations]
+                     for reverse, relations in sorted(e.backrefs.items())}
+    return ApiEntity(kind=e.kind, id=e.id, name=e.name, url=page_address(handbook, e, use_directory_urls),
+                     source=e.path, fields=_fields(e.data), references=references, referenced_by=referenced_by)
 
 
 def api_schema() -> dict:
@@ -133,16 +128,61 @@ def api_schema() -> dict:
 
 # --- all extra files ---------------------------------------------------------------------------
 
-def site_files(handbook: Handbook, use_directory_urls: bool = True) -> dict[str, bytes]:
-    """Site path -> content of every file beside the pages."""
+class _Reuse:
+    """Results of the previous call, reused while the data they came from is the very same
+    objects (the parse cache keeps unchanged files' data), so that `mkdocs serve` redoes only
+    what an edit changed. Keys hold `id()`s; each entry keeps its objects alive (`anchor`), so an
+    id cannot be reused by another object while cached. Each call keeps only what it used."""
+
+    def __init__(self) -> None:
+        self.enabled = False
+        self.previous: dict = {}
+        self.current: dict = {}
+
+    def get(self, key, anchor, make):
+        if not self.enabled:
+            return make()
+        value = self.previous[key][1] if key in self.previous else make()
+        self.current[key] = (anchor, value)
+        return value
+
+    def turn(self) -> None:
+        self.previous, self.current = self.current, {}
+
+
+_reuse = _Reuse()
+
+
+def _entity_json(e: Entity, handbook: Handbook, use_directory_urls: bool) -> str:
+    """One entity of the API document, serialised, reused while it and its relations are unchanged."""
+    key = ("api", id(e.data), e.name, use_directory_urls, handbook.meta.data.site_url,
+           tuple((r.field, r.target.kind, r.target.id) for r in e.refs),
+           tuple((k, r.field, r.source.kind, r.source.id) for k, rels in sorted(e.backrefs.items()) for r in rels))
+    return _reuse.get(key, e.data, lambda: api_entity(e, handbook, use_directory_urls).model_dump_json())
+
+
+def site_files(handbook: Handbook, use_directory_urls: bool = True, reuse: bool = False) -> dict[str, bytes]:
+    """Site path -> content of every file beside the pages. With `reuse` (under `mkdocs serve`),
+    parts made from unchanged data are taken from the previous call."""
+    _reuse.enabled = reuse
+    if not reuse:
+        _reuse.previous = {}
     rituals = regular_rituals(handbook)
-    name = handbook.meta.name
-    files = {"calendar.ics": calendar(handbook, rituals, f"{name}: rituals", use_directory_urls)}
+    name, meta = handbook.meta.name, handbook.meta.data
+
+    def feed(title: str, members: list[Entity]) -> bytes:
+        key = ("ics", title, id(meta), use_directory_urls, tuple(id(r.data) for r in members))
+        return _reuse.get(key, (meta, [r.data for r in members]), lambda: calendar(handbook, members, title, use_directory_urls))
+
+    files = {"calendar.ics": feed(f"{name}: rituals", rituals)}
     for team in handbook.of("teams"):
-        files[f"calendar/{team.id}.ics"] = calendar(handbook, team_rituals(team, rituals),
-                                                    f"{name}: {team.name}", use_directory_urls)
-    document = api_document(handbook, use_directory_urls).model_dump(mode="json")
-    files["api/handbook.json"] = json.dumps({"$schema": "handbook.schema.json", **document},
-                                            ensure_ascii=False, indent=1).encode()
+        files[f"calendar/{team.id}.ics"] = feed(f"{name}: {team.name}", team_rituals(team, rituals))
+    head = ApiHandbook(name=name, handbook=_fields(meta), counts={kind: len(handbook.of(kind)) for kind in KINDS},
+                       entities=[]).model_dump(mode="json")
+    head.pop("entities")
+    entities = ",".join(_entity_json(e, handbook, use_directory_urls) for e in handbook.all())
+    files["api/handbook.json"] = (json.dumps({"$schema": "handbook.schema.json", **head}, ensure_ascii=False)[:-1]
+                                  + f',"entities":[{entities}]}}').encode()
     files["api/handbook.schema.json"] = json.dumps(api_schema(), indent=2).encode()
+    _reuse.turn()
     return files

@@ -49,7 +49,7 @@ def produce(handbook_dir: Path, project_dir: Path, templates_dir: Path, *, today
         renderer = Renderer(templates_dir, RenderOptions(today, use_directory_urls))
         only = select(handbook) if select else None
         pages = list(renderer.pages(handbook, commits(), only))
-        files = site_files(handbook, use_directory_urls)
+        files = site_files(handbook, use_directory_urls, reuse=cache is not None)
     except Exception as exc:  # a template bug: reported like any other problem
         return Output(diagnostics=diagnostics + [render_error(exc, templates_dir)])
     return Output(pages, files, diagnostics, handbook, partial=only is not None)

@@ -23,7 +23,7 @@ from .diagnostics import Diagnostic, errors, format_report, summary
 from .history import head_revision, recent_commits
 from .model import Handbook, ParseCache
 from .pipeline import produce
-from .preview import PageFiles, affected_pages, forget_rebuilt_pages, nav_signature
+from .preview import PageFiles, affected_pages, forget_rebuilt_pages, nav_signature, watch_natively
 from .render import RenderedPage
 from .schema import KINDS
 
@@ -57,6 +57,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         self.templates_stamp: list | None = None
         self.signature: str | None = None
         self.rebuilt: dict[str, None] = {}  # pages built in this (dirty) build, in order
+        self.watcher = None
         self.kept_entries: list = []
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -70,6 +71,9 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
     def on_shutdown(self) -> None:
         if self.preview is not None:
             self.preview.close()
+        if self.watcher is not None:
+            self.watcher.stop()
+            self.watcher.join(timeout=5)
 
     def on_config(self, config):
         project_dir = Path(config.config_file_path or ".").resolve().parent
@@ -219,9 +223,13 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         return page
 
     def on_serve(self, server, *, config, builder):
-        for path in (self.handbook_dir, self.templates_dir):
-            if path and path.is_dir():
-                server.watch(str(path))
+        if self.templates_dir and self.templates_dir.is_dir():
+            server.watch(str(self.templates_dir))
+        if self.handbook_dir and self.handbook_dir.is_dir():
+            if self.preview is not None and hasattr(server, "_rebuild_cond"):
+                self.watcher = watch_natively(server, self.handbook_dir)
+            else:
+                server.watch(str(self.handbook_dir))
         return server
 
 

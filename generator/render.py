@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import posixpath
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 from pathlib import Path
 from typing import Any, Iterator
@@ -99,7 +100,10 @@ def _json_text(value: Any) -> Markup:
     return Markup(json.dumps(value, ensure_ascii=False, default=str))
 
 
+@lru_cache(maxsize=8)
 def make_environment(templates_dir: Path) -> jinja2.Environment:
+    """One environment per templates folder, kept across `mkdocs serve` rebuilds so that templates
+    are compiled once; Jinja's auto_reload recompiles a template whose file changed."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir)),
         undefined=jinja2.StrictUndefined,

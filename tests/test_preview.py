@@ -68,3 +68,46 @@ def test_dirty_preview_rebuilds_only_what_changed(project):
 def test_plain_serve_still_rebuilds_everything(project):
     served = serve_builds(project, "served", False, STEPS["a prose edit"])
     assert len(json.loads((served / ".last-build.json").read_text())) == len(pages(served))
+
+
+def test_live_serve_dirty_shows_edits_reverse_links_and_search(project):
+    """A real `mkdocs serve --dirty` on 127.0.0.1: an edit shows on the page, on the pages that
+    link back to it, and in the search index; the live-reload script is injected."""
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    base = f"http://127.0.0.1:{port}/"
+    server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "--dirty", "-a", f"127.0.0.1:{port}",
+                               "-f", str(project.root / "mkdocs.yml")], cwd=project.root, env=ENV,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def wait_for(path: str, text: str, limit: float = 60) -> str:
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(base + path, timeout=30) as response:
+                    body = response.read().decode("utf-8")
+                if text in body:
+                    return body
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise AssertionError(f"{path} never showed {text!r}")
+
+    try:
+        page = wait_for("rituals/demo-day/", "<article")
+        assert "livereload" in page
+        project.edit("handbook/rituals/demo-day.yaml", "summary: Teams show", "summary: Squads show")
+        project.edit("handbook/rituals/demo-day.yaml", "inputs: [release-notes]", "inputs: [release-notes, design-doc]")
+        wait_for("rituals/demo-day/", "Squads show what shipped")
+        wait_for("interfaces/design-doc/", 'href="../../rituals/demo-day/"')
+        wait_for("search/search_index.json", "Squads show what shipped")
+        index = wait_for("search/search_index.json", "Squads")
+        assert "Teams show what shipped" not in index
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
