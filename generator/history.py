@@ -121,9 +121,10 @@ def describe_fields(before: dict, after: dict) -> list[str]:
 def diff(handbook_dir: Path, rev1: str, rev2: str) -> list[EntityChange] | None:
     """Entity-level changes between two revisions (rev2 may be the empty string for the work tree)."""
     where = _where(handbook_dir)
-    if where is None:
-        return None
-    root, prefix = where
+    return None if where is None else _diff(*where, rev1, rev2)
+
+
+def _diff(root: Path, prefix: str, rev1: str, rev2: str) -> list[EntityChange] | None:
     revs = [rev1] + ([rev2] if rev2 else [])
     listing = _git(root, "diff", "--name-status", "-M", "-z", *revs, "--", prefix)
     if listing is None:
@@ -169,5 +170,5 @@ def recent_commits(handbook_dir: Path, limit: int = 20) -> list[Commit] | None:
     for line in log.splitlines():
         sha, short, author, when, subject, parents = line.split("\x1f")
         parent = parents.split()[0] if parents else EMPTY_TREE
-        commits.append(Commit(sha, short, author, when, subject, diff(handbook_dir, parent, sha) or []))
+        commits.append(Commit(sha, short, author, when, subject, _diff(root, prefix, parent, sha) or []))
     return commits
