@@ -228,6 +228,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         if self.handbook_dir and self.handbook_dir.is_dir():
             if self.preview is not None and hasattr(server, "_rebuild_cond"):
                 self.watcher = watch_natively(server, self.handbook_dir)
+                log.info(f"Watching '{self.handbook_dir.name}' for changes (file events; incremental rebuilds)")
             else:
                 server.watch(str(self.handbook_dir))
         return server
