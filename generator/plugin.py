@@ -143,7 +143,10 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
             own = sorted(f.src_uri for f in files.documentation_pages() if f.src_uri not in generated)
             config.nav = build_nav(self.pages, self.config.nav_threshold, own)
         if self.preview is not None:
-            signature = nav_signature(config.nav, self.pages)
+            # The project's own pages count too: a changed heading there is a changed nav title.
+            own_sources = sorted((f.src_uri, os.stat(f.abs_src_path).st_mtime_ns) for f in files.documentation_pages()
+                                 if not f.generated_by and f.abs_src_path)
+            signature = nav_signature([config.nav, own_sources], self.pages)
             if self.signature is not None and signature != self.signature:
                 # Every page shows the nav and tag links: rebuild them all. The project's own pages
                 # are rebuilt by removing their output (their sources are the user's: untouched).
