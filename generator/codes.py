@@ -116,6 +116,11 @@ CODES: dict[str, Code] = {
                            "The entity was last reviewed longer ago than its review period (review_every_days, or "
                            "review_period_days in handbook.yaml).",
                            "Review it with its owner and update `last_reviewed`."),
+    "page-link-in-prose": Code("warning", "Link to a page file inside prose",
+                               "Text fields are rendered to sanitised HTML before MkDocs sees the page, so MkDocs "
+                               "does not turn `x.md` links into page addresses: the link would lead nowhere.",
+                               "Relate entities with reference fields (the pages then link both ways), or use the "
+                               "page's full URL."),
     "deprecated-in-use": Code("warning", "Deprecated interface still in use",
                               "A ritual or team still depends on an interface that has been deprecated.",
                               "Move to the replacing interface."),

@@ -6,8 +6,9 @@ explanation for `handbook explain` lives in codes.py.
 
 from __future__ import annotations
 
+import re
 from datetime import date
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 from .diagnostics import Diagnostic
 from .model import Entity, Handbook
@@ -153,3 +154,31 @@ def deprecation_cycles(handbook: Handbook, today: date) -> Iterator[Diagnostic]:
                 break
             seen.append(nxt.id)
             current = nxt
+
+
+# A Markdown link to a page of the site by file name: [text](../interfaces/x.md)
+_PAGE_LINK = re.compile(r"\]\((?![a-zA-Z][a-zA-Z0-9+.-]*:)([^)\s]*\.md)(?:#[^)\s]*)?\)")
+
+
+def _texts(value: Any, loc: tuple) -> Iterator[tuple[tuple, str]]:
+    if isinstance(value, str):
+        yield loc, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _texts(item, loc + (key,))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _texts(item, loc + (i,))
+
+
+@lint
+def page_links_in_prose(handbook: Handbook, today: date) -> Iterator[Diagnostic]:
+    """Prose is rendered to sanitised HTML, which MkDocs does not rewrite: a link to `x.md` 404s."""
+    for e in [handbook.meta, *handbook.all()]:
+        if e.doc is None:
+            continue
+        for loc, text in _texts(e.doc.data, ()):
+            for match in _PAGE_LINK.finditer(text):
+                yield at(e, loc, "page-link-in-prose", f"link to '{match.group(1)}' in prose will not work on the site",
+                         "link with a reference field (inputs, provides, principles…), or give the page's full URL",
+                         key=False)

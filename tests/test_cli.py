@@ -142,3 +142,14 @@ def test_every_emitted_code_is_explained():
             emitted |= set(re.findall(pattern, text))
     assert {"duplicate-key", "unknown-field", "zombie-ritual", "yaml-tab", "unknown-reference"} <= emitted
     assert emitted - set(CODES) == set()
+
+
+def test_page_links_in_prose_are_flagged(project):
+    project.edit("handbook/rituals/demo-day.yaml", "Seeing working software beats reading about it.",
+                 "Seeing working software beats reading about [the plan](../interfaces/quarterly-plan.md).")
+    result = run(project, "check", "--today", "2026-11-24")
+    line = next(line for line in result.output.splitlines() if "page-link-in-prose" in line)
+    assert line.startswith("handbook/rituals/demo-day.yaml:") and "'../interfaces/quarterly-plan.md'" in line
+    project.edit("handbook/rituals/demo-day.yaml", "(../interfaces/quarterly-plan.md)",
+                 "(https://handbook.fernhill.example/interfaces/quarterly-plan/)")
+    assert "page-link-in-prose" not in run(project, "check", "--today", "2026-11-24").output  # full URLs are fine
