@@ -38,6 +38,11 @@ _CONSTRUCT = {
 _STR_TAG = "tag:yaml.org,2002:str"
 
 
+TOO_DEEP = (f"nesting is deeper than {MAX_DEPTH} levels",
+            "handbook entities need only a few levels; flatten the structure")
+NO_ALIASES = "write the values out; anchors and aliases make files hard to edit"
+
+
 class YamlProblem(Exception):
     """A problem that stops reading the file, at a position."""
 
@@ -92,47 +97,46 @@ class Document:
         return self.sources.get(id(container), {}).get(part)
 
 
+def _problem(rel: str, position: Position, code: str, message: str,
+             hint: str | None = None) -> tuple[None, list[Diagnostic]]:
+    return None, [Diagnostic(rel, position[0], position[1], "error", code, message, hint)]
+
+
 def load_file(path: Path, rel: str) -> tuple[Document | None, list[Diagnostic]]:
     """Read and parse one file. Returns the document, or None and the reason."""
-    def problem(position: Position, code: str, message: str, hint: str | None = None):
-        return None, [Diagnostic(rel, position[0], position[1], "error", code, message, hint)]
-
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            return problem((0, 0), "file-too-large",
+            return _problem(rel, (0, 0), "file-too-large",
                            f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}",
                            "split the entity, or move long prose out of the handbook data")
         raw = path.read_bytes()
     except OSError as exc:
-        return problem((0, 0), "unreadable", f"cannot read file: {exc.strerror or exc}")
+        return _problem(rel, (0, 0), "unreadable", f"cannot read file: {exc.strerror or exc}")
     return parse_text(raw, rel)
 
 
 def parse_text(raw: bytes, rel: str) -> tuple[Document | None, list[Diagnostic]]:
-    def problem(position: Position, code: str, message: str, hint: str | None = None):
-        return None, [Diagnostic(rel, position[0], position[1], "error", code, message, hint)]
-
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        return problem((line, col), "encoding", f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+        return _problem(rel, (line, col), "encoding", f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
                        "save the file as UTF-8")
     if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
-        return problem((1, 1), "empty-file", "file is empty",
+        return _problem(rel, (1, 1), "empty-file", "file is empty",
                        "fill in the fields, or start from `handbook new <kind> \"<Name>\"`")
     doc = Document(rel, None)
     try:
         doc.data = _build(text, doc)
     except YamlProblem as exc:
-        return problem(exc.position, exc.code, exc.message, exc.hint)
+        return _problem(rel, exc.position, exc.code, exc.message, exc.hint)
     except yaml.YAMLError as exc:
-        return problem(*_describe_yaml_error(exc, text))
+        return _problem(rel, *_describe_yaml_error(exc, text))
     if not isinstance(doc.data, dict):
         found = {list: "a list", type(None): "nothing"}.get(type(doc.data), f"a single value ({doc.data!r})")
-        return problem(doc.start, "not-a-mapping", f"expected a mapping of fields at the top level, found {found}",
+        return _problem(rel, doc.start, "not-a-mapping", f"expected a mapping of fields at the top level, found {found}",
                        "each file describes one entity as `field: value` lines")
     return doc, []
 
@@ -207,38 +211,30 @@ def _build(text: str, doc: Document) -> Any:
         while loader.check_event():
             event = loader.get_event()
             kind = type(event)
+            if kind is yaml.AliasEvent:
+                raise YamlProblem(_pos(event.start_mark), "yaml-alias",
+                                  f"aliases (*{event.anchor}) are not supported", NO_ALIASES)
+            if getattr(event, "anchor", None) is not None:  # on a scalar, mapping or sequence
+                raise YamlProblem(_pos(event.start_mark), "yaml-alias",
+                                  f"anchors (&{event.anchor}) are not supported", NO_ALIASES)
             if kind is yaml.ScalarEvent:
                 value, converted = _scalar(event)
                 attach(value, _pos(event.start_mark), True, event.value if converted else None)
             elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
                 if len(stack) >= MAX_DEPTH:
-                    raise YamlProblem(_pos(event.start_mark), "too-deep",
-                                      f"nesting is deeper than {MAX_DEPTH} levels",
-                                      "handbook entities need only a few levels; flatten the structure")
-                if event.anchor is not None:
-                    raise YamlProblem(_pos(event.start_mark), "yaml-alias",
-                                      f"anchors (&{event.anchor}) are not supported",
-                                      "write the values out; anchors and aliases make files hard to edit")
+                    raise YamlProblem(_pos(event.start_mark), "too-deep", *TOO_DEEP)
                 container: Any = {} if kind is yaml.MappingStartEvent else []
                 doc.marks[id(container)] = {} if kind is yaml.MappingStartEvent else []
                 attach(container, _pos(event.start_mark), False)
                 stack.append([container, None, None])
             elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
                 stack.pop()
-            elif kind is yaml.AliasEvent:
-                raise YamlProblem(_pos(event.start_mark), "yaml-alias",
-                                  f"aliases (*{event.anchor}) are not supported",
-                                  "write the values out; anchors and aliases make files hard to edit")
             elif kind is yaml.DocumentStartEvent:
                 documents += 1
                 if documents > 1:
                     raise YamlProblem(_pos(event.start_mark), "multiple-documents",
                                       "file holds more than one YAML document",
                                       "keep one entity per file; remove the extra `---`")
-            if kind is yaml.ScalarEvent and event.anchor is not None:
-                raise YamlProblem(_pos(event.start_mark), "yaml-alias",
-                                  f"anchors (&{event.anchor}) are not supported",
-                                  "write the values out; anchors and aliases make files hard to edit")
     finally:
         loader.dispose()
     return root
@@ -262,9 +258,9 @@ def _describe_yaml_error(exc: yaml.YAMLError, text: str) -> tuple[Position, str,
     context = getattr(exc, "context", None)
     message = f"{problem} ({context})" if context else problem
     if "maximum nesting depth" in message:  # libyaml >= 0.2.6 stops runaway nesting in its scanner
-        return position, "too-deep", f"nesting is deeper than {MAX_DEPTH} levels", \
-            "handbook entities need only a few levels; flatten the structure"
-    line_text = (text.splitlines() or [""])[min(position[0], len(text.splitlines())) - 1]
+        return position, "too-deep", *TOO_DEEP
+    lines = text.splitlines() or [""]
+    line_text = lines[min(position[0], len(lines)) - 1]
     if "\t" in line_text[: position[1]]:
         return position, "yaml-tab", "tab character where YAML expects spaces", \
             "YAML does not allow tabs for indentation; indent with spaces"

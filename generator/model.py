@@ -59,13 +59,10 @@ class Entity:
         """Entities this one references through `field_name`, in the order written."""
         return [r.target for r in self.refs if r.field == field_name]
 
-    def sources(self, reverse: str, kind: str | None = None) -> list["Entity"]:
+    def sources(self, reverse: str) -> list["Entity"]:
         """Entities that reference this one through the reverse relation `reverse`, without repeats."""
-        seen: dict[int, Entity] = {}
-        for r in self.backrefs.get(reverse, ()):
-            if kind is None or r.source.kind == kind:
-                seen.setdefault(id(r.source), r.source)
-        return sorted(seen.values(), key=lambda e: e.name.lower())
+        unique = {id(r.source): r.source for r in self.backrefs.get(reverse, ())}
+        return sorted(unique.values(), key=lambda e: e.name.lower())
 
     def position(self, loc: tuple = (), key: bool = False) -> tuple[int, int]:
         return self.doc.position(self.loc + tuple(loc), key=key) if self.doc else (0, 0)
@@ -82,7 +79,6 @@ class Relation:
     source: Entity
     field: str  # top-level field of the source that holds the reference
     target: Entity
-    reverse: str
     loc: tuple  # path to the reference inside the source's data
     item: Any  # the object holding the reference (a Participant, or a dict value such as a percentage)
 
@@ -91,7 +87,6 @@ class Relation:
 class Handbook:
     meta: Entity
     entities: dict[str, dict[str, Entity]]  # kind -> id -> entity, each kind sorted by name
-    root: Path | None = None
 
     def all(self) -> Iterator[Entity]:
         for kind in KINDS:
@@ -169,7 +164,7 @@ def _link(entities: list[Entity], index: dict[str, dict[str, Entity]], invalid: 
                         f"known {ref.kind}: {', '.join(sorted(known)[:12]) or 'none'}"
                         f"{' …' if len(known) > 12 else ''}; or create it {where}"))
                     continue
-                relation = Relation(entity, name, target, ref.reverse, loc, item)
+                relation = Relation(entity, name, target, loc, item)
                 entity.refs.append(relation)
                 target.backrefs[ref.reverse].append(relation)
     return diags
@@ -253,4 +248,4 @@ def _read_handbook(handbook_dir: Path, project_dir: Path | None,
         return None, diags
     for kind in KINDS:
         index[kind] = dict(sorted(index[kind].items(), key=lambda kv: kv[1].name.lower()))
-    return Handbook(meta, index, handbook_dir), diags
+    return Handbook(meta, index), diags

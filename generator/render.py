@@ -56,17 +56,16 @@ def relative_path(target: str, base_dir: str) -> str:
 
 
 @jinja2.pass_context
-def _link(context, target: Entity, text: Any = None) -> Markup:
-    """A Markdown link from the page being rendered to `target`'s page."""
-    path, _, anchor = target.url.partition("#")
-    href = relative_path(path, posixpath.dirname(context["page_uri"])) + (f"#{anchor}" if anchor else "")
-    return Markup(f"[{_finalize(target.name if text is None else text)}]({href})")
+def _url(context, uri: str) -> Markup:
+    """A relative URL from the page being rendered to another page under docs_dir (an anchor in
+    the last segment is kept)."""
+    return Markup(relative_path(uri, posixpath.dirname(context["page_uri"])))
 
 
 @jinja2.pass_context
-def _url(context, uri: str) -> Markup:
-    """A relative URL from the page being rendered to another page under docs_dir."""
-    return Markup(relative_path(uri, posixpath.dirname(context["page_uri"])))
+def _link(context, target: Entity, text: Any = None) -> Markup:
+    """A Markdown link from the page being rendered to `target`'s page."""
+    return Markup(f"[{_finalize(target.name if text is None else text)}]({_url(context, target.url)})")
 
 
 def site_url(src_uri: str, use_directory_urls: bool) -> str:

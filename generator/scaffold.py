@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
@@ -12,14 +10,9 @@ from typing import Any, Literal, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from .schema import KINDS, Cadence, Kind, Ref, Target
+from .schema import KINDS, Cadence, Kind, Ref, Target, field_shape, slugify
 
 SCHEMA_DIR_FROM_ENTITY = "../../schemas"
-
-
-def slugify(name: str) -> str:
-    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
 def find_kind(word: str) -> Kind | None:
@@ -30,20 +23,11 @@ def find_kind(word: str) -> Kind | None:
     return None
 
 
-def _meta(info: FieldInfo) -> list[Any]:
-    return list(info.metadata)
-
-
-def _ref_of(info: FieldInfo) -> Ref | None:
-    found = [m for m in _meta(info) if isinstance(m, Ref)]
-    annotation = info.annotation
-    while not found and get_origin(annotation) is not None:
-        args = [a for a in get_args(annotation) if a is not type(None)]
-        if not args:
-            break
-        annotation = args[0]
-        found = [m for m in getattr(annotation, "__metadata__", ()) if isinstance(m, Ref)]
-    return found[0] if found else None
+def _ref_in(shape: tuple) -> Ref | None:
+    """The reference a field holds, directly or as list items (see schema.field_shape)."""
+    if shape[0] == "list":
+        shape = shape[1]
+    return shape[1] if shape[0] == "ref" else None
 
 
 def _yaml_str(text: str) -> str:
@@ -60,8 +44,7 @@ class Starter:
         ids = self.known.get(ref.kind) or [f"TODO-{ref.kind}-id"]
         return ids[0]
 
-    def scalar(self, name: str, info: FieldInfo, annotation: Any) -> str:
-        ref = _ref_of(info)
+    def scalar(self, name: str, info: FieldInfo, annotation: Any, ref: Ref | None) -> str:
         if ref:
             return self.ref_value(ref)
         origin = get_origin(annotation)
@@ -69,14 +52,14 @@ class Starter:
             return str(get_args(annotation)[0])
         if annotation is date:
             return self.today.isoformat()
-        if annotation is Cadence or getattr(annotation, "__origin__", None) is Cadence:
+        if annotation is Cadence:
             return "weekly"
         if annotation is Target:
             return _yaml_str("10-20%")
         if annotation is bool:
             return "true"
         if annotation is int:
-            low = next((m.ge for m in _meta(info) if getattr(m, "ge", None) is not None), None)
+            low = next((m.ge for m in info.metadata if getattr(m, "ge", None) is not None), None)
             return str(max(low or 0, 30 if "minutes" in name else 1))
         return _yaml_str(f"TODO: {info.description or name.replace('_', ' ')}")
 
@@ -92,25 +75,24 @@ class Starter:
                 comment = (comment + "; " if comment else "") + "one of: " + ", ".join(map(str, get_args(annotation)))
             if comment:
                 out.append(f"# {comment}")
-            value = self.value(name, info, annotation)
+            value = self.value(name, info, annotation, _ref_in(field_shape(model, name)))
             if info.is_required():
                 out.extend(value)
             else:
                 out.extend(f"# {line}" for line in value)
         return out
 
-    def value(self, name: str, info: FieldInfo, annotation: Any) -> list[str]:
+    def value(self, name: str, info: FieldInfo, annotation: Any, ref: Ref | None) -> list[str]:
         if info.examples:  # the schema's own example, as flow-style YAML (JSON is valid YAML)
             return [f"{name}: {json.dumps(info.examples[0], ensure_ascii=False)}"]
         origin = get_origin(annotation)
         if origin is list:
-            ref = _ref_of(FieldInfo.from_annotation(get_args(annotation)[0]))
             return [f"{name}: [{self.ref_value(ref)}]" if ref and info.is_required() else f"{name}: []"]
         if origin is dict:
             return [f"{name}: {{}}"]
-        if "markdown" in getattr(info, "metadata", []) or "Markdown" in (info.description or ""):
+        if "markdown" in info.metadata or "Markdown" in (info.description or ""):
             return [f"{name}: |", f"  TODO: {info.description or name}"]
-        return [f"{name}: {self.scalar(name, info, annotation)}"]
+        return [f"{name}: {self.scalar(name, info, annotation, ref)}"]
 
 
 def _unwrap(annotation: Any) -> Any:

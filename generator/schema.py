@@ -9,6 +9,7 @@ To add a field: add it here, then show it in the kind's template.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,6 +22,12 @@ from pydantic_core import PydanticCustomError, core_schema
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 SLUG_RE = re.compile(SLUG_PATTERN)
+
+
+def slugify(name: str) -> str:
+    """The id a name would get: lower-case ASCII letters and digits, single hyphens."""
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
 @dataclass(frozen=True)

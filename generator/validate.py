@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from .diagnostics import Diagnostic
 from .loader import Document, load_file
-from .schema import KINDS, META_FILE, NAME_PATTERN, SLUG_RE, TAG_PATTERN, HandbookMeta, field_shape
+from .schema import KINDS, META_FILE, NAME_PATTERN, SLUG_RE, TAG_PATTERN, HandbookMeta, field_shape, slugify
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -71,7 +71,7 @@ def discover(handbook_dir: Path, project_dir: Path) -> tuple[list[SourceFile], l
                     continue
                 entity_id = path.stem
                 if not SLUG_RE.match(entity_id):
-                    suggestion = "-".join("".join(c if c.isalnum() else " " for c in entity_id.lower()).split())
+                    suggestion = slugify(entity_id)
                     diags.append(Diagnostic(rel(path), 0, 0, "error", "invalid-id",
                                             f"'{entity_id}' is not a valid id: the file name must be a lower-case slug",
                                             f"rename the file to '{suggestion or 'my-entity'}{path.suffix}' "
@@ -101,10 +101,10 @@ def validate_document(source: SourceFile, doc: Document) -> tuple[BaseModel | No
         return model.model_validate(doc.data), []
     except ValidationError as exc:
         errs = exc.errors(include_url=False)
-        return None, [_diagnostic(source.rel, doc, model, err) for err in errs if not _explained_by_typo(err, errs, model)]
+        return None, [_diagnostic(source.rel, doc, model, err) for err in errs if not _explained_by_typo(err, errs)]
 
 
-def _explained_by_typo(err: dict, errs: list[dict], model: type[BaseModel]) -> bool:
+def _explained_by_typo(err: dict, errs: list[dict]) -> bool:
     """A missing field whose name an unknown field nearby is a misspelling of: report the typo only."""
     if err["type"] != "missing":
         return False
