@@ -128,20 +128,18 @@ def api_schema() -> dict:
 
 # --- all extra files ---------------------------------------------------------------------------
 
-class _Reuse:
-    """Results of the previous call, reused while the data they came from is the very same
-    objects (the parse cache keeps unchanged files' data), so that `mkdocs serve` redoes only
-    what an edit changed. Keys hold `id()`s; each entry keeps its objects alive (`anchor`), so an
-    id cannot be reused by another object while cached. Each call keeps only what it used."""
+class FeedCache:
+    """Feed parts from the previous build of a `mkdocs serve` session, reused while the data they
+    came from is the very same objects (the parse cache keeps unchanged files' data), so that an
+    edit redoes only what it changed. Keys hold `id()`s; each entry keeps its objects alive
+    (`anchor`), so an id cannot be reused by another object while cached. Each build keeps only
+    what it used."""
 
     def __init__(self) -> None:
-        self.enabled = False
         self.previous: dict = {}
         self.current: dict = {}
 
     def get(self, key, anchor, make):
-        if not self.enabled:
-            return make()
         value = self.previous[key][1] if key in self.previous else make()
         self.current[key] = (anchor, value)
         return value
@@ -150,29 +148,30 @@ class _Reuse:
         self.previous, self.current = self.current, {}
 
 
-_reuse = _Reuse()
+class _NoCache(FeedCache):
+    def get(self, key, anchor, make):
+        return make()
 
 
-def _entity_json(e: Entity, handbook: Handbook, use_directory_urls: bool) -> str:
+def _entity_json(e: Entity, handbook: Handbook, use_directory_urls: bool, reuse: FeedCache) -> str:
     """One entity of the API document, serialised, reused while it and its relations are unchanged."""
     key = ("api", id(e.data), e.name, use_directory_urls, handbook.meta.data.site_url,
            tuple((r.field, r.target.kind, r.target.id) for r in e.refs),
            tuple((k, r.field, r.source.kind, r.source.id) for k, rels in sorted(e.backrefs.items()) for r in rels))
-    return _reuse.get(key, e.data, lambda: api_entity(e, handbook, use_directory_urls).model_dump_json())
+    return reuse.get(key, e.data, lambda: api_entity(e, handbook, use_directory_urls).model_dump_json())
 
 
-def site_files(handbook: Handbook, use_directory_urls: bool = True, reuse: bool = False) -> dict[str, bytes]:
+def site_files(handbook: Handbook, use_directory_urls: bool = True,
+               reuse: FeedCache | None = None) -> dict[str, bytes]:
     """Site path -> content of every file beside the pages. With `reuse` (under `mkdocs serve`),
-    parts made from unchanged data are taken from the previous call."""
-    _reuse.enabled = reuse
-    if not reuse:
-        _reuse.previous = {}
+    parts made from unchanged data are taken from the previous build."""
+    reuse = reuse or _NoCache()
     rituals = regular_rituals(handbook)
     name, meta = handbook.meta.name, handbook.meta.data
 
     def feed(title: str, members: list[Entity]) -> bytes:
         key = ("ics", title, id(meta), use_directory_urls, tuple(id(r.data) for r in members))
-        return _reuse.get(key, (meta, [r.data for r in members]), lambda: calendar(handbook, members, title, use_directory_urls))
+        return reuse.get(key, (meta, [r.data for r in members]), lambda: calendar(handbook, members, title, use_directory_urls))
 
     files = {"calendar.ics": feed(f"{name}: rituals", rituals)}
     for team in handbook.of("teams"):
@@ -180,9 +179,9 @@ def site_files(handbook: Handbook, use_directory_urls: bool = True, reuse: bool 
     head = ApiHandbook(name=name, handbook=_fields(meta), counts={kind: len(handbook.of(kind)) for kind in KINDS},
                        entities=[]).model_dump(mode="json")
     head.pop("entities")
-    entities = ",".join(_entity_json(e, handbook, use_directory_urls) for e in handbook.all())
+    entities = ",".join(_entity_json(e, handbook, use_directory_urls, reuse) for e in handbook.all())
     files["api/handbook.json"] = (json.dumps({"$schema": "handbook.schema.json", **head}, ensure_ascii=False)[:-1]
                                   + f',"entities":[{entities}]}}').encode()
     files["api/handbook.schema.json"] = json.dumps(api_schema(), indent=2).encode()
-    _reuse.turn()
+    reuse.turn()
     return files

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Callable
 
 from .diagnostics import Diagnostic, errors
-from .feeds import site_files
+from .feeds import FeedCache, site_files
 from .lints import run_lints
 from .model import Handbook, ParseCache, read_handbook
 from .render import RenderedPage, Renderer, RenderOptions, render_error
@@ -33,10 +33,11 @@ class Output:
 
 def produce(handbook_dir: Path, project_dir: Path, templates_dir: Path, *, today: date,
             use_directory_urls: bool, commits: Callable[[], list | None],
-            cache: ParseCache | None = None,
+            cache: ParseCache | None = None, feed_cache: FeedCache | None = None,
             select: Callable[[Handbook], set[str] | None] | None = None) -> Output:
     """Every page and file of the site, or the diagnostics that prevent it (pages empty).
-    `select` may limit which entity pages are rendered (None from it: all)."""
+    `select` may limit which entity pages are rendered (None from it: all). The caches belong to
+    a `mkdocs serve` session: parsed files by modification time, and feed parts."""
     handbook, diagnostics = read_handbook(handbook_dir, project_dir, cache)
     if handbook is not None:
         diagnostics += run_lints(handbook, today)
@@ -49,7 +50,7 @@ def produce(handbook_dir: Path, project_dir: Path, templates_dir: Path, *, today
         renderer = Renderer(templates_dir, RenderOptions(today, use_directory_urls))
         only = select(handbook) if select else None
         pages = list(renderer.pages(handbook, commits(), only))
-        files = site_files(handbook, use_directory_urls, reuse=cache is not None)
+        files = site_files(handbook, use_directory_urls, feed_cache)
     except Exception as exc:  # a template bug: reported like any other problem
         return Output(diagnostics=diagnostics + [render_error(exc, templates_dir)])
     return Output(pages, files, diagnostics, handbook, partial=only is not None)

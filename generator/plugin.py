@@ -21,6 +21,7 @@ from mkdocs.structure.files import File, Files
 
 from .diagnostics import Diagnostic, errors, format_report, summary
 from .history import head_revision, recent_commits
+from .feeds import FeedCache
 from .model import Handbook, ParseCache
 from .pipeline import produce
 from .preview import PageFiles, affected_pages, forget_rebuilt_pages, nav_signature, watch_natively
@@ -49,6 +50,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         self.extra_files: dict[str, bytes] = {}  # calendar feeds, JSON API
         self._history: tuple[str | None, list | None] = ("", None)  # (HEAD it was read at, commits)
         self.parse_cache: ParseCache | None = None  # only under `mkdocs serve`, kept across rebuilds
+        self.feed_cache: FeedCache | None = None
         self.handbook_dir: Path | None = None
         self.templates_dir: Path | None = None
         # `mkdocs serve --dirty`: rebuild only what an edit changes (see preview.py)
@@ -65,6 +67,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         so that the parse cache and the git history survive between edits."""
         if command == "serve":
             self.parse_cache = {}
+            self.feed_cache = FeedCache()
             if dirty:
                 self.preview = PageFiles()
 
@@ -103,7 +106,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         output = produce(self.handbook_dir, self.project_dir, self.templates_dir,
                          today=as_date(self.config.today) or date.today(),
                          use_directory_urls=self.use_directory_urls, commits=self._commits,
-                         cache=self.parse_cache, select=select)
+                         cache=self.parse_cache, feed_cache=self.feed_cache, select=select)
         fail(output.diagnostics)
         self.extra_files = output.files
         if self.preview is None:
