@@ -20,17 +20,16 @@ from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin
 from mkdocs.structure.files import File, Files
 
 from .diagnostics import Diagnostic, errors, format_report, summary
-from .history import head_revision, recent_commits
 from .feeds import FeedCache
-from .model import Handbook, ParseCache
+from .history import head_revision, recent_commits
+from .model import ParseCache
 from .pipeline import produce
-from .preview import PageFiles, affected_pages, forget_rebuilt_pages, nav_signature, watch_natively
+from .preview import Preview
 from .render import RenderedPage
 from .schema import KINDS
 
 log = get_plugin_logger(__name__)
 
-TAGS_PAGE = "tags.md"
 ASSETS = {"assets/handbook.css": "handbook.css", "assets/handbook.js": "handbook.js"}  # site URI -> file
 # Extensions the generated Markdown relies on (anchors, card grids, notices, tables).
 REQUIRED_EXTENSIONS = ["attr_list", "md_in_html", "admonition", "tables", "toc"]
@@ -53,14 +52,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         self.feed_cache: FeedCache | None = None
         self.handbook_dir: Path | None = None
         self.templates_dir: Path | None = None
-        # `mkdocs serve --dirty`: rebuild only what an edit changes (see preview.py)
-        self.preview: PageFiles | None = None
-        self.previous: Handbook | None = None
-        self.templates_stamp: list | None = None
-        self.signature: str | None = None
-        self.rebuilt: dict[str, None] = {}  # pages built in this (dirty) build, in order
-        self.watcher = None
-        self.kept_entries: list = []
+        self.preview: Preview | None = None  # `mkdocs serve --dirty`: rebuild only what an edit changes
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Defining this hook makes MkDocs keep one plugin instance across `mkdocs serve` rebuilds,
@@ -69,14 +61,11 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
             self.parse_cache = {}
             self.feed_cache = FeedCache()
             if dirty:
-                self.preview = PageFiles()
+                self.preview = Preview()
 
     def on_shutdown(self) -> None:
         if self.preview is not None:
             self.preview.close()
-        if self.watcher is not None:
-            self.watcher.stop()
-            self.watcher.join(timeout=5)
 
     def on_config(self, config):
         project_dir = Path(config.config_file_path or ".").resolve().parent
@@ -96,26 +85,14 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
 
     def _build_pages(self) -> list[RenderedPage]:
         assert self.handbook_dir and self.templates_dir
-        select = None
-        if self.preview is not None:
-            stamp = sorted((p.name, p.stat().st_mtime_ns) for p in self.templates_dir.rglob("*") if p.is_file())
-            if stamp == self.templates_stamp and self.previous is not None:
-                previous = self.previous
-                select = lambda handbook: affected_pages(previous, handbook)  # noqa: E731
-            self.templates_stamp = stamp
+        select = self.preview.selector(self.templates_dir) if self.preview is not None else None
         output = produce(self.handbook_dir, self.project_dir, self.templates_dir,
                          today=as_date(self.config.today) or date.today(),
                          use_directory_urls=self.use_directory_urls, commits=self._commits,
                          cache=self.parse_cache, feed_cache=self.feed_cache, select=select)
         fail(output.diagnostics)
         self.extra_files = output.files
-        if self.preview is None:
-            return output.pages
-        self.previous = output.handbook
-        if not output.partial:
-            return output.pages
-        fresh = {p.src_uri: p for p in output.pages}
-        return [fresh.pop(p.src_uri, p) for p in self.pages] + list(fresh.values())
+        return output.pages if self.preview is None else self.preview.merge(output, self.pages)
 
     def _commits(self) -> list | None:
         """The Changes page's commits, read again only when HEAD moves (serve rebuilds often)."""
@@ -146,78 +123,44 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
             own = sorted(f.src_uri for f in files.documentation_pages() if f.src_uri not in generated)
             config.nav = build_nav(self.pages, self.config.nav_threshold, own)
         if self.preview is not None:
-            # The project's own pages count too: a changed heading there is a changed nav title.
-            own_sources = sorted((f.src_uri, os.stat(f.abs_src_path).st_mtime_ns) for f in files.documentation_pages()
-                                 if not f.generated_by and f.abs_src_path)
-            signature = nav_signature([config.nav, own_sources], self.pages)
-            if self.signature is not None and signature != self.signature:
-                # Every page shows the nav and tag links: rebuild them all. The project's own pages
-                # are rebuilt by removing their output (their sources are the user's: untouched).
-                self.preview.touch_all()
-                for file in files.documentation_pages():
-                    if not file.generated_by and os.path.isfile(file.abs_dest_path):
-                        os.remove(file.abs_dest_path)
-            elif self.signature is not None:
-                self.preview.touch(TAGS_PAGE)  # its listing is rendered only when it is rebuilt
-            self.signature = signature
+            self.preview.check_nav(config.nav, self.pages, files)
         return files
 
+    # The hooks below keep dirty rebuilds equal to full builds (see preview.Preview).
     def on_nav(self, nav, *, config, files):
-        # A dirty build reads only the pages it rebuilds; the others would show as "None" in the
-        # nav of those it does. Read their source (front matter, first heading) for their titles.
         if self.preview is not None:
-            for page in nav.pages:
-                if page.markdown is None:
-                    page.read_source(config)
+            self.preview.read_titles(nav, config)
         return nav
 
     @event_priority(110)  # before Material's tags plugin populates its listings (priority 100)
     def on_env(self, env, *, config, files):
-        # The tags plugin learns tags only from the pages a build processes; under the preview,
-        # show it the tags of the pages this dirty build did not rebuild, so that tag links and
-        # the tags page (rebuilt every time, see on_files) stay what a full build gives.
-        tags = config.plugins.get("material/tags")
-        if self.preview is None or tags is None or not tags.config.enabled:
-            return env
-        for file in files.documentation_pages():
-            page = file.page
-            if page is None or page.url in self.rebuilt or not tags.filter(file):
-                continue
-            if page.markdown is None:
-                page.read_source(config)
-            tags.mappings.add(page, page.markdown)
+        if self.preview is not None:
+            self.preview.feed_tags(config, files)
         return env
 
     def _file(self, config, uri: str, content: str | bytes) -> File:
         if self.preview is None:
             return File.generated(config, uri, content=content)
-        return File.generated(config, uri, abs_src_path=self.preview.path(uri, content))
+        return self.preview.file(config, uri, content)
 
     def on_pre_build(self, *, config) -> None:
-        self.rebuilt = {}
+        if self.preview is not None:
+            self.preview.start_build()
 
     def on_page_markdown(self, markdown, *, page, config, files):
         if self.preview is not None:
-            self.rebuilt.setdefault(page.url, None)  # pages this build processes, in order
+            self.preview.processed(page)
         return markdown
 
-    # Material's search merges, under dirty reload, the previous index with this build's entries.
     @event_priority(100)  # before the search plugin writes its index
     def _search_before(self, *, config) -> None:
-        search = _search_plugin(config)
-        if self.preview is not None and search is not None:
-            self.kept_entries = forget_rebuilt_pages(getattr(search, "search_index_prev", None), set(self.rebuilt))
+        if self.preview is not None:
+            self.preview.search_before(config)
 
     @event_priority(-100)  # after it
     def _search_after(self, *, config) -> None:
-        search = _search_plugin(config)
-        if self.preview is None or search is None or next(iter(self.rebuilt), None) != "" or not self.kept_entries:
-            return
-        # The home page's location is "", a prefix of every location: Material then dropped every
-        # previous entry. Put back those of the pages that were not rebuilt.
-        search.search_index.entries = self.kept_entries + search.search_index.entries
-        path = Path(config.site_dir) / "search" / "search_index.json"
-        path.write_text(search.search_index.generate_search_index(None), encoding="utf-8")
+        if self.preview is not None:
+            self.preview.search_after(config)
 
     on_post_build = CombinedEvent(_search_before, _search_after)
 
@@ -233,17 +176,11 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
             server.watch(str(self.templates_dir))
         if self.handbook_dir and self.handbook_dir.is_dir():
             if self.preview is not None and hasattr(server, "_rebuild_cond"):
-                self.watcher = watch_natively(server, self.handbook_dir)
+                self.preview.watch(server, self.handbook_dir)
                 log.info(f"Watching '{self.handbook_dir.name}' for changes (file events; incremental rebuilds)")
             else:
                 server.watch(str(self.handbook_dir))
         return server
-
-
-def _search_plugin(config):
-    """Material's search plugin, whose index the preview repairs after a dirty rebuild."""
-    search = config.plugins.get("material/search") or config.plugins.get("search")
-    return search if hasattr(search, "search_index") else None
 
 
 def as_date(value: str | date | None) -> date | None:

@@ -17,9 +17,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from typing import Callable
+
+from mkdocs.structure.files import File
+
 from .model import Entity, Handbook
 from .render import RenderedPage
 
+TAGS_PAGE = "tags.md"
 # Pages rendered from the whole handbook, rendered again after every edit.
 WHOLE_HANDBOOK = {"index.md", "map.md", "tags.md", "reviews.md", "changes.md", "interfaces/conformance.md"}
 
@@ -122,3 +127,113 @@ def watch_natively(server, path: Path):
     observer.daemon = True
     observer.start()
     return observer
+
+
+def _search_plugin(config):
+    """Material's search plugin, whose index the preview keeps equal to a full build's."""
+    search = config.plugins.get("material/search") or config.plugins.get("search")
+    return search if hasattr(search, "search_index") else None
+
+
+class Preview:
+    """One `mkdocs serve --dirty` session: what the previous build made, and the steps (called
+    from the plugin's hooks) that keep each dirty rebuild equal to a full build."""
+
+    def __init__(self) -> None:
+        self.files = PageFiles()
+        self.previous: Handbook | None = None  # the handbook of the last good build
+        self.templates_stamp: list | None = None
+        self.signature: str | None = None
+        self.rebuilt: dict[str, None] = {}  # pages this build processes, in order
+        self.kept_entries: list = []
+        self.watcher = None
+
+    def selector(self, templates_dir: Path) -> Callable[[Handbook], set[str] | None] | None:
+        """What to render after an edit: everything if the templates changed, else the pages the
+        edit can affect (`affected_pages`)."""
+        stamp = sorted((p.name, p.stat().st_mtime_ns) for p in templates_dir.rglob("*") if p.is_file())
+        unchanged, self.templates_stamp = stamp == self.templates_stamp, stamp
+        previous = self.previous
+        if not unchanged or previous is None:
+            return None
+        return lambda handbook: affected_pages(previous, handbook)
+
+    def merge(self, output, pages: list[RenderedPage]) -> list[RenderedPage]:
+        """The site's pages: freshly rendered ones, and the previous build's for the rest."""
+        self.previous = output.handbook
+        if not output.partial:
+            return output.pages
+        fresh = {p.src_uri: p for p in output.pages}
+        return [fresh.pop(p.src_uri, p) for p in pages] + list(fresh.values())
+
+    def file(self, config, uri: str, content: str | bytes) -> File:
+        return File.generated(config, uri, abs_src_path=self.files.path(uri, content))
+
+    def check_nav(self, nav: list, pages: list[RenderedPage], files) -> None:
+        """Rebuild every page when what every page shows (nav, titles, tags) changed; otherwise
+        just the tags page, whose listing is rendered only when it is rebuilt."""
+        # The project's own pages count too: a changed heading there is a changed nav title.
+        own_sources = sorted((f.src_uri, os.stat(f.abs_src_path).st_mtime_ns) for f in files.documentation_pages()
+                             if not f.generated_by and f.abs_src_path)
+        signature = nav_signature([nav, own_sources], pages)
+        if self.signature is not None and signature != self.signature:
+            self.files.touch_all()
+            # The project's own pages are rebuilt by removing their output: their sources are the user's.
+            for file in files.documentation_pages():
+                if not file.generated_by and os.path.isfile(file.abs_dest_path):
+                    os.remove(file.abs_dest_path)
+        elif self.signature is not None:
+            self.files.touch(TAGS_PAGE)
+        self.signature = signature
+
+    def start_build(self) -> None:
+        self.rebuilt = {}
+
+    def processed(self, page) -> None:
+        self.rebuilt.setdefault(page.url, None)
+
+    def read_titles(self, nav, config) -> None:
+        """A dirty build reads only the pages it rebuilds; the others would show as "None" in the
+        nav of those it does. Read their source (front matter, first heading) for their titles."""
+        for page in nav.pages:
+            if page.markdown is None:
+                page.read_source(config)
+
+    def feed_tags(self, config, files) -> None:
+        """Material's tags plugin learns tags only from the pages a build processes: show it the
+        tags of the pages this dirty build did not rebuild."""
+        tags = config.plugins.get("material/tags")
+        if tags is None or not tags.config.enabled:
+            return
+        for file in files.documentation_pages():
+            page = file.page
+            if page is None or page.url in self.rebuilt or not tags.filter(file):
+                continue
+            if page.markdown is None:
+                page.read_source(config)
+            tags.mappings.add(page, page.markdown)
+
+    def search_before(self, config) -> None:
+        """Before Material's search merges the previous index with this build's entries."""
+        search = _search_plugin(config)
+        if search is not None:
+            self.kept_entries = forget_rebuilt_pages(getattr(search, "search_index_prev", None), set(self.rebuilt))
+
+    def search_after(self, config) -> None:
+        """The home page's location is "", a prefix of every location: when it is the first page
+        rebuilt, Material drops every previous entry. Put back those of the pages not rebuilt."""
+        search = _search_plugin(config)
+        if search is None or next(iter(self.rebuilt), None) != "" or not self.kept_entries:
+            return
+        search.search_index.entries = self.kept_entries + search.search_index.entries
+        path = Path(config.site_dir) / "search" / "search_index.json"
+        path.write_text(search.search_index.generate_search_index(None), encoding="utf-8")
+
+    def watch(self, server, path: Path) -> None:
+        self.watcher = watch_natively(server, path)
+
+    def close(self) -> None:
+        self.files.close()
+        if self.watcher is not None:
+            self.watcher.stop()
+            self.watcher.join(timeout=5)
