@@ -21,6 +21,7 @@ from mkdocs.structure.files import File, Files
 
 from .diagnostics import Diagnostic, errors, format_report, summary
 from .feeds import FeedCache
+from .fragments import SEARCHABLE, UNSEARCHED, restore
 from .history import head_revision, recent_commits
 from .model import ParseCache
 from .pipeline import produce
@@ -47,6 +48,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
     def __init__(self) -> None:
         self.pages: list[RenderedPage] = []
         self.extra_files: dict[str, bytes] = {}  # calendar feeds, JSON API
+        self.held: dict[str, str] = {}  # placeholder -> finished HTML block, for every page
         self._history: tuple[str | None, list | None] = ("", None)  # (HEAD it was read at, commits)
         self.parse_cache: ParseCache | None = None  # only under `mkdocs serve`, kept across rebuilds
         self.feed_cache: FeedCache | None = None
@@ -81,6 +83,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
             if uri not in extra:
                 extra.append(uri)
         self.pages = self._build_pages()
+        self.held = {marker: block for page in self.pages for marker, block in page.held.items()}
         return config
 
     def _build_pages(self) -> list[RenderedPage]:
@@ -109,7 +112,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
             if existing is not None and not existing.generated_by:
                 raise PluginError(f"{existing.src_uri} in docs_dir collides with the generated page of the same "
                                   "name; rename or remove it")
-            file = self._file(config, page.src_uri, page.content)
+            file = self._file(config, page.src_uri, page.markdown)
             if page.source:
                 # Point "edit this page" at the YAML file behind it (relative to the edit_uri base).
                 file.edit_uri = Path(os.path.relpath(self.project_dir / page.source, docs_dir)).as_posix()
@@ -163,6 +166,14 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
             self.preview.search_after(config)
 
     on_post_build = CombinedEvent(_search_before, _search_after)
+
+    # Finished HTML blocks go back into generated pages (see fragments): searchable ones before the
+    # search plugin indexes the page, drawings it would skip anyway after.
+    def on_page_content(self, html, *, page, config, files):
+        return restore(html, self.held, SEARCHABLE)
+
+    def on_post_page(self, output, *, page, config):
+        return restore(output, self.held, UNSEARCHED)
 
     def on_pre_page(self, page, *, config, files):
         # docs/../handbook/x.yaml: an absolute edit_uri is not normalised by MkDocs; GitHub wants it clean.

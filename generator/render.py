@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from datetime import date
 from pathlib import Path
@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from . import diagrams
 from .diagnostics import Diagnostic
+from .fragments import UNSEARCHED, hold, standalone
 from .model import Entity, Handbook
 from .schema import KINDS
 from .text import escape_plain, render_block, render_inline
@@ -23,9 +24,15 @@ from .text import escape_plain, render_block, render_inline
 @dataclass
 class RenderedPage:
     src_uri: str  # path under docs_dir, e.g. "rituals/wbr.md"
-    content: str
+    markdown: str  # what MkDocs gets: finished HTML blocks appear as placeholders (see fragments)
     source: str | None  # project-relative YAML file the page comes from, for edit links
     entity: Entity | None = None
+    held: dict[str, str] = field(default_factory=dict)  # placeholder -> HTML block
+
+    @property
+    def content(self) -> str:
+        """The page as self-contained Markdown."""
+        return standalone(self.markdown, self.held)
 
 
 @dataclass
@@ -114,10 +121,15 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
         extensions=["jinja2.ext.do"],
     )
     # `join` is replaced because Jinja's own marks the result safe after HTML escaping only.
-    env.filters.update(md=render_block, md_inline=render_inline, front=_json_text, join=_join)
+    env.filters.update(md=_prose, md_inline=render_inline, front=_json_text, join=_join)
     env.globals.update(link=_link, url=_url, KINDS=KINDS, neighbourhood=_neighbourhood,
                        interface_map=_interface_map, funding_chart=_funding_chart)
     return env
+
+
+@jinja2.pass_context
+def _prose(context, text: str | None) -> Markup:
+    return hold(context["held"], render_block(text))
 
 
 def _href(context) -> Any:
@@ -127,12 +139,12 @@ def _href(context) -> Any:
 
 @jinja2.pass_context
 def _neighbourhood(context, entity: Entity) -> Markup:
-    return diagrams.neighbourhood(entity, _href(context))
+    return hold(context["held"], diagrams.neighbourhood(entity, _href(context)), UNSEARCHED)
 
 
 @jinja2.pass_context
 def _interface_map(context) -> Markup:
-    return diagrams.interface_map(context["handbook"], _href(context))
+    return hold(context["held"], diagrams.interface_map(context["handbook"], _href(context)), UNSEARCHED)
 
 
 @jinja2.pass_context
@@ -142,7 +154,7 @@ def _funding_chart(context) -> Markup:
     actual = handbook.reported_allocation()
     rows = [{"name": f.name, "href": href(f), "low": f.target.low, "high": f.target.high, "target": f.target.label,
              "actual": actual[f.id]} for f in handbook.of("funding")]
-    return diagrams.funding_chart(rows)
+    return hold(context["held"], diagrams.funding_chart(rows), UNSEARCHED)
 
 
 # Whole-handbook views beside the per-kind index pages: (template, page).
@@ -172,6 +184,7 @@ class Renderer:
             "use_directory_urls": self.options.use_directory_urls,
             "due_soon_days": DUE_SOON_DAYS,
             "max_matrix_columns": MAX_MATRIX_COLUMNS,
+            "held": {},  # filled while rendering: the page's finished HTML blocks
             **extra,
         }
 
@@ -193,15 +206,15 @@ class Renderer:
 
     def render_page(self, handbook: Handbook, template: str, uri: str, source: str | None = None,
                     **extra: Any) -> RenderedPage:
-        content = self.env.get_template(template).render(self._context(handbook, uri, **extra))
-        return RenderedPage(uri, content, source)
+        context = self._context(handbook, uri, **extra)
+        return RenderedPage(uri, self.env.get_template(template).render(context), source, held=context["held"])
 
     def render_entity(self, handbook: Handbook, entity: Entity, template=None) -> RenderedPage:
         template = template or self.env.get_template(KINDS[entity.kind].template)
         due = entity.review_due(handbook.meta.data.review_period_days)
         context = self._context(handbook, entity.url, entity=entity, kind=KINDS[entity.kind],
                                 review_due=due, stale=bool(due and due < self.options.today))
-        return RenderedPage(entity.url, template.render(context), entity.path, entity)
+        return RenderedPage(entity.url, template.render(context), entity.path, entity, context["held"])
 
 
 def render_error(exc: Exception, templates_dir: Path) -> Diagnostic:

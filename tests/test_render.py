@@ -7,7 +7,9 @@ from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import pytest
+from markupsafe import Markup
 
+from generator.fragments import SEARCHABLE, UNSEARCHED, hold, restore, standalone
 from generator.model import read_handbook
 from generator.render import Renderer, RenderOptions, render_error
 from generator.text import render_block, render_inline
@@ -185,3 +187,25 @@ def test_site_urls_match_mkdocs(use_directory_urls):
                                                          relative_url(a, b, use_directory_urls)))
             expected = posixpath.normpath("/site/" + site_url(b, use_directory_urls))
             assert resolved == expected, (a, b)
+
+
+def test_held_blocks_round_trip_and_change_their_placeholder():
+    held: dict[str, str] = {}
+    block = Markup('\n<div class="hb-prose">\n<p>a &amp; b</p>\n</div>\n')
+    marker = hold(held, block)
+    assert isinstance(marker, Markup) and str(marker).strip().startswith("<!--hb:held:")  # not escaped
+    assert standalone(f"# T\n{marker}\ntail", held) == f"# T\n{block}\ntail"
+    assert hold(held, block.replace("a", "c")) != marker  # a changed block changes the Markdown
+    late = hold(held, '<div class="hb-diagram"><svg></svg></div>', UNSEARCHED)
+    page = f"<h1>T</h1>{marker.strip()}{late}"
+    after_markdown = restore(page, held, SEARCHABLE)
+    assert "<p>a &amp; b</p>" in after_markdown and "<svg>" not in after_markdown  # drawings wait for search
+    assert "<svg>" in restore(after_markdown, held, UNSEARCHED) and "<!--hb:" not in restore(after_markdown, held, UNSEARCHED)
+    assert hold(held, "\n\n") == "\n\n" and restore("<p>x</p>", held, SEARCHABLE) == "<p>x</p>"
+
+
+def test_pages_hold_prose_and_drawings_out_of_their_markdown(pages):
+    page = pages["rituals/weekly-business-review.md"]
+    assert "<svg" not in page.markdown and 'class="hb-prose"' not in page.markdown
+    assert "<svg" in page.content and 'class="hb-prose"' in page.content
+    assert len(page.held) >= 2
