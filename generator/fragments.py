@@ -1,12 +1,13 @@
 """Finished HTML held out of MkDocs' Markdown pass.
 
 Some blocks of a generated page are HTML already: sanitised prose and SVG drawings. Inside the
-Markdown, Python-Markdown would parse every tag of them again (a page's diagram cost more than the
-rest of the page) only to leave them unchanged. So the Markdown given to MkDocs holds a
+Markdown, Python-Markdown would parse every tag of them again (the diagrams alone were a quarter
+of the build time) only to leave them unchanged. So the Markdown given to MkDocs holds a
 placeholder comment instead, named by a hash of the block, and the plugin writes the block back
-into the page's HTML after the Markdown pass. Blocks the search index skips anyway (drawings
-marked `data-search-exclude`) go back after indexing, so the search plugin does not parse them
-either. `standalone` writes every block back into the Markdown, for export and other tools.
+into the page's HTML after the Markdown pass. Blocks the search index skips anyway (their outer
+tag has `data-search-exclude`, like the drawings) go back after indexing, so the search plugin
+does not parse them either. `standalone` writes every block back into the Markdown, for export
+and other tools.
 """
 
 from __future__ import annotations
@@ -25,13 +26,14 @@ _PLACEHOLDER = {
 _ANY = re.compile(r"<!--hb:(?:held|unsearched):[0-9a-f]{20}-->")
 
 
-def hold(held: dict[str, str], html: str, stage: str = SEARCHABLE) -> Markup:
+def hold(held: dict[str, str], html: str) -> Markup:
     """Keep `html` (a block, blank lines around it) in `held` and return its placeholder. Equal
     blocks share one placeholder; a changed block gets a new one, so the Markdown changes with it."""
     html = str(html)  # not Markup: its replace() would escape the placeholder
     block = html.strip("\n")
     if not block:
         return Markup(html)
+    stage = UNSEARCHED if "data-search-exclude" in block[:block.find(">")] else SEARCHABLE
     marker = f"<!--hb:{stage}:{hashlib.blake2b(block.encode(), digest_size=10).hexdigest()}-->"
     held[marker] = block
     return Markup(html.replace(block, marker, 1))

@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from . import diagrams
 from .diagnostics import Diagnostic
-from .fragments import UNSEARCHED, hold, standalone
+from .fragments import hold, standalone
 from .model import Entity, Handbook
 from .schema import KINDS
 from .text import escape_plain, render_block, render_inline
@@ -139,12 +139,12 @@ def _href(context) -> Any:
 
 @jinja2.pass_context
 def _neighbourhood(context, entity: Entity) -> Markup:
-    return hold(context["held"], diagrams.neighbourhood(entity, _href(context)), UNSEARCHED)
+    return hold(context["held"], diagrams.neighbourhood(entity, _href(context)))
 
 
 @jinja2.pass_context
 def _interface_map(context) -> Markup:
-    return hold(context["held"], diagrams.interface_map(context["handbook"], _href(context)), UNSEARCHED)
+    return hold(context["held"], diagrams.interface_map(context["handbook"], _href(context)))
 
 
 @jinja2.pass_context
@@ -154,7 +154,7 @@ def _funding_chart(context) -> Markup:
     actual = handbook.reported_allocation()
     rows = [{"name": f.name, "href": href(f), "low": f.target.low, "high": f.target.high, "target": f.target.label,
              "actual": actual[f.id]} for f in handbook.of("funding")]
-    return hold(context["held"], diagrams.funding_chart(rows), UNSEARCHED)
+    return hold(context["held"], diagrams.funding_chart(rows))
 
 
 # Whole-handbook views beside the per-kind index pages: (template, page).

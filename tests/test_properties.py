@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator.loader import Document, parse_text
+from generator.text import _render, is_plain, markdown_to_html
 from generator.schema import KINDS
 from generator.validate import SourceFile, validate_document
 
@@ -59,3 +60,20 @@ def test_random_text_is_never_a_traceback(text):
 def test_random_bytes_are_never_a_traceback(raw):
     doc, diags = parse_text(raw, "x.yaml")
     assert (doc is None) == bool(diags)
+
+
+# Letters, digits, punctuation incl. Markdown syntax, spaces of several kinds, line breaks.
+PROSE_ALPHABET = st.sampled_from(list("aZé漢 09.,;:'\"-+()/?%$@*_`[]<>#|~^=&!\\{}") + ["\u00a0", "\n", "\t", "\u2028"])
+
+
+@given(st.text(PROSE_ALPHABET, max_size=40))
+def test_plain_text_fast_path_equals_markdown(text):
+    """Plain one-line text skips Python-Markdown and nh3; the HTML must be what they give."""
+    if is_plain(text):
+        assert _render.__wrapped__(text) == markdown_to_html(text)
+
+
+@given(st.from_regex(r"[A-Za-zé][A-Za-zé0-9 .,;:'\"()/?%$@+-]{0,40}", fullmatch=True))
+def test_plain_looking_sentences_take_the_fast_path_safely(text):
+    if is_plain(text):
+        assert _render.__wrapped__(text) == markdown_to_html(text)
