@@ -7,8 +7,10 @@ For each N, in one run:
   (c) naive: the same files with every entity listed in the nav, as mkdocs-gen-files with a
       default nav would give.
 Each build runs in its own process; peak memory is that process's maximum resident set size.
+With --trivial, also (d): the floor's files with every page body cut to a heading and a line:
+what MkDocs + Material cost per page whatever the content.
 
-    python benchmarks/bench_build.py --n 100 1000 5000 [--json] [--no-naive-above 1000]
+    python benchmarks/bench_build.py --n 100 1000 5000 [--json] [--no-naive-above 1000] [--trivial]
 """
 
 from __future__ import annotations
@@ -56,7 +58,15 @@ def project(tmp: Path, n: int) -> Path:
     return tmp / "mkdocs.yml"
 
 
-def measure(n: int, naive: bool) -> dict:
+def trivialise(docs: Path) -> None:
+    """Keep each page's front matter (title, tags), replace its body by a heading and a line."""
+    for page in docs.rglob("*.md"):
+        parts = page.read_text(encoding="utf-8").split("---\n", 2)
+        front = f"---\n{parts[1]}---\n" if len(parts) == 3 and not parts[0] else ""
+        page.write_text(f"{front}\n# Page\n\nA line of text.\n", encoding="utf-8")
+
+
+def measure(n: int, naive: bool, trivial: bool = False) -> dict:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         config = project(tmp / "project", n)
@@ -78,6 +88,11 @@ def measure(n: int, naive: bool) -> dict:
                           naive_over_build=round(naive_s / build_s, 2))
         else:
             result.update(naive_s=None, naive_over_build=None)
+        if trivial:
+            trivialise(tmp / "floor" / "docs")
+            trivial_s, _ = run_measured([str(BIN / "mkdocs"), "build", "-q", "-f", str(tmp / "floor" / "mkdocs.yml"),
+                                         "-d", str(tmp / "d")], tmp)
+            result.update(trivial_s=round(trivial_s, 2))
         return result
 
 
@@ -86,17 +101,19 @@ def main() -> None:
     parser.add_argument("--n", type=int, nargs="+", default=[100, 1000, 5000])
     parser.add_argument("--no-naive-above", type=int, default=None,
                         help="skip the (quadratic) naive baseline above this N")
+    parser.add_argument("--trivial", action="store_true",
+                        help="also build the floor with every page body cut to a line (MkDocs' cost per page)")
     parser.add_argument("--json", action="store_true", help="print one JSON object on the last line")
     args = parser.parse_args()
     rows = []
     for n in args.n:
         naive = args.no_naive_above is None or n <= args.no_naive_above
-        row = measure(n, naive)
+        row = measure(n, naive, args.trivial)
         rows.append(row)
         naive_text = f"naive {row['naive_s']:7.2f} s  naive/build {row['naive_over_build']:5.2f}" if naive else "naive skipped"
         print(f"n={n:>6}  build {row['build_s']:7.2f} s ({row['build_ms_per_entity']} ms/entity, "
               f"{row['peak_rss_mb']} MiB)  floor {row['floor_s']:7.2f} s  build/floor {row['build_over_floor']:5.3f}  "
-              f"{naive_text}", flush=True)
+              f"{naive_text}" + (f"  trivial {row['trivial_s']:7.2f} s" if args.trivial else ""), flush=True)
     if args.json:
         summary = dict(rows[-1])
         summary.update(runs=rows, python=platform.python_version(), cpus=os.cpu_count())
