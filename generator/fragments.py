@@ -2,11 +2,12 @@
 
 Some blocks of a generated page are HTML already: sanitised prose and SVG drawings. Inside the
 Markdown, Python-Markdown would parse every tag of them again (the diagrams alone were a quarter
-of the build time) only to leave them unchanged. So the Markdown given to MkDocs holds a
-placeholder comment instead, named by a hash of the block, and the plugin writes the block back
+of the build time) only to leave them unchanged. So the Markdown given to MkDocs holds an empty
+placeholder element instead, named by a hash of the block, and the plugin writes the block back
 into the page's HTML after the Markdown pass. Blocks the search index skips anyway (their outer
 tag has `data-search-exclude`, like the drawings) go back after indexing, so the search plugin
-does not parse them either. `standalone` writes every block back into the Markdown, for export
+does not parse them either. Placeholders are elements, not comments, because plugins that
+minify HTML drop comments. `standalone` writes every block back into the Markdown, for export
 and other tools.
 """
 
@@ -17,13 +18,17 @@ import re
 
 from markupsafe import Markup
 
-# After the Markdown pass (searchable) or after search indexing (unsearched).
-SEARCHABLE, UNSEARCHED = "held", "unsearched"
-_PLACEHOLDER = {
-    SEARCHABLE: re.compile(r"<!--hb:held:[0-9a-f]{20}-->"),
-    UNSEARCHED: re.compile(r"<!--hb:unsearched:[0-9a-f]{20}-->"),
-}
-_ANY = re.compile(r"<!--hb:(?:held|unsearched):[0-9a-f]{20}-->")
+# Back after the Markdown pass (searchable), or after search indexing (unsearched).
+SEARCHABLE, UNSEARCHED = "s", "u"
+
+
+def _placeholders(stages: str) -> re.Pattern:
+    # Lenient about quotes and extra attributes: a minifier may have rewritten the element.
+    return re.compile(rf'<div\s+data-hb-held="?([{stages}]-[0-9a-f]{{20}})"?[^>]*>\s*</div>')
+
+
+_PLACEHOLDERS = {stage: _placeholders(stage) for stage in (SEARCHABLE, UNSEARCHED)}
+_ANY = _placeholders(SEARCHABLE + UNSEARCHED)
 
 
 def hold(held: dict[str, str], html: str) -> Markup:
@@ -34,20 +39,20 @@ def hold(held: dict[str, str], html: str) -> Markup:
     if not block:
         return Markup(html)
     stage = UNSEARCHED if "data-search-exclude" in block[:block.find(">")] else SEARCHABLE
-    marker = f"<!--hb:{stage}:{hashlib.blake2b(block.encode(), digest_size=10).hexdigest()}-->"
-    held[marker] = block
-    return Markup(html.replace(block, marker, 1))
+    key = f"{stage}-{hashlib.blake2b(block.encode(), digest_size=10).hexdigest()}"
+    held[key] = block
+    return Markup(html.replace(block, f'<div data-hb-held="{key}"></div>', 1))
 
 
 def restore(html: str, held: dict[str, str], stage: str) -> str:
     """`html` with the placeholders of one stage replaced by their blocks."""
-    if "<!--hb:" not in html:
+    if "data-hb-held" not in html:
         return html
-    return _PLACEHOLDER[stage].sub(lambda m: held.get(m.group(0), m.group(0)), html)
+    return _PLACEHOLDERS[stage].sub(lambda m: held.get(m.group(1), m.group(0)), html)
 
 
 def standalone(markdown: str, held: dict[str, str]) -> str:
     """Markdown with every held block written back in place."""
     if not held:
         return markdown
-    return _ANY.sub(lambda m: held[m.group(0)], markdown)
+    return _ANY.sub(lambda m: held[m.group(1)], markdown)

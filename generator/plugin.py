@@ -48,7 +48,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
     def __init__(self) -> None:
         self.pages: list[RenderedPage] = []
         self.extra_files: dict[str, bytes] = {}  # calendar feeds, JSON API
-        self.held: dict[str, str] = {}  # placeholder -> finished HTML block, for every page
+        self.held: dict[str, str] = {}  # placeholder key -> finished HTML block, for every page
         self._history: tuple[str | None, list | None] = ("", None)  # (HEAD it was read at, commits)
         self.parse_cache: ParseCache | None = None  # only under `mkdocs serve`, kept across rebuilds
         self.feed_cache: FeedCache | None = None
@@ -83,7 +83,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
             if uri not in extra:
                 extra.append(uri)
         self.pages = self._build_pages()
-        self.held = {marker: block for page in self.pages for marker, block in page.held.items()}
+        self.held = {key: block for page in self.pages for key, block in page.held.items()}
         return config
 
     def _build_pages(self) -> list[RenderedPage]:
@@ -168,10 +168,13 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
     on_post_build = CombinedEvent(_search_before, _search_after)
 
     # Finished HTML blocks go back into generated pages (see fragments): searchable ones before the
-    # search plugin indexes the page, drawings it would skip anyway after.
+    # search plugin indexes the page, drawings it would skip anyway after. Early in each event, so
+    # that other plugins see the page as finished as it can be.
+    @event_priority(100)
     def on_page_content(self, html, *, page, config, files):
         return restore(html, self.held, SEARCHABLE)
 
+    @event_priority(100)
     def on_post_page(self, output, *, page, config):
         return restore(output, self.held, UNSEARCHED)
 

@@ -27,7 +27,7 @@ class RenderedPage:
     markdown: str  # what MkDocs gets: finished HTML blocks appear as placeholders (see fragments)
     source: str | None  # project-relative YAML file the page comes from, for edit links
     entity: Entity | None = None
-    held: dict[str, str] = field(default_factory=dict)  # placeholder -> HTML block
+    held: dict[str, str] = field(default_factory=dict)  # placeholder key -> HTML block
 
     @property
     def content(self) -> str:

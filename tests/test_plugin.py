@@ -130,7 +130,7 @@ def test_held_html_lands_where_markdown_would_put_it(built, tmp_path):
     out = tmp_path / "export"
     with cwd(built.root):
         assert CliRunner().invoke(main, ["export", str(out)]).exit_code == 0
-    assert "<!--hb:" not in (out / "docs" / "rituals" / "weekly-business-review.md").read_text(encoding="utf-8")
+    assert "data-hb-held" not in (out / "docs" / "rituals" / "weekly-business-review.md").read_text(encoding="utf-8")
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     plain = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(out / "mkdocs.yml"),
                             "-d", str(tmp_path / "plain")], capture_output=True, text=True, env=env)
@@ -145,4 +145,24 @@ def test_held_html_lands_where_markdown_would_put_it(built, tmp_path):
     ours_index, theirs_index = (sorted(json.loads(p.read_text(encoding="utf-8"))["docs"], key=json.dumps)
                                 for p in search)
     assert ours_index == theirs_index
-    assert not any("<!--hb:" in p.read_text(encoding="utf-8") for p in (built.root / "site").rglob("*.html"))
+    assert not any("data-hb-held" in p.read_text(encoding="utf-8") for p in (built.root / "site").rglob("*.html"))
+
+
+def test_other_plugins_see_pages_with_their_held_blocks(project):
+    """A plugin that strips HTML comments (as minifiers do) must not lose the diagrams."""
+    project.write("hooks/strip_comments.py", (
+        "import re\n"
+        "from mkdocs.plugins import event_priority\n"
+        "STRIP = re.compile(r'<!--.*?-->', re.S)\n"
+        "@event_priority(50)\n"
+        "def on_page_content(html, page, config, files):\n"
+        "    return STRIP.sub('', html)\n"
+        "@event_priority(50)\n"
+        "def on_post_page(output, page, config):\n"
+        "    return STRIP.sub('', output)\n"))
+    project.write("mkdocs.yml", (project.root / "mkdocs.yml").read_text(encoding="utf-8")
+                  + "hooks:\n  - hooks/strip_comments.py\n")
+    result = project.mkdocs("build", "--strict")
+    assert result.returncode == 0, result.stderr
+    page = html(project, "rituals/weekly-business-review")
+    assert 'class="hb-diagram__svg"' in page and 'class="hb-prose"' in page
