@@ -38,10 +38,13 @@ def hold(held: dict[str, str], html: str) -> Markup:
     block = html.strip("\n")
     if not block:
         return Markup(html)
+    before, after = html[:len(html) - len(html.lstrip("\n"))], html[len(html.rstrip("\n")):]
+    if "data-hb-held" in block:  # blocks held inside this one go back in with it
+        block = standalone(block, held)
     stage = UNSEARCHED if "data-search-exclude" in block[:block.find(">")] else SEARCHABLE
     key = f"{stage}-{hashlib.blake2b(block.encode(), digest_size=10).hexdigest()}"
     held[key] = block
-    return Markup(html.replace(block, f'<div data-hb-held="{key}"></div>', 1))
+    return Markup(f'{before}<div data-hb-held="{key}"></div>{after}')
 
 
 def restore(html: str, held: dict[str, str], stage: str) -> str:

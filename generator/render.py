@@ -122,14 +122,20 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
     )
     # `join` is replaced because Jinja's own marks the result safe after HTML escaping only.
     env.filters.update(md=_prose, md_inline=render_inline, front=_json_text, join=_join)
-    env.globals.update(link=_link, url=_url, KINDS=KINDS, neighbourhood=_neighbourhood,
+    env.globals.update(link=_link, url=_url, href=_page_href, held=_held, KINDS=KINDS, neighbourhood=_neighbourhood,
                        interface_map=_interface_map, funding_chart=_funding_chart)
     return env
 
 
 @jinja2.pass_context
 def _prose(context, text: str | None) -> Markup:
-    return hold(context["held"], render_block(text))
+    return hold(context["held_blocks"], render_block(text))
+
+
+@jinja2.pass_context
+def _held(context, caller) -> Markup:
+    """`{% call held() %}…{% endcall %}`: a block of finished HTML, kept out of MkDocs' Markdown pass."""
+    return hold(context["held_blocks"], caller())
 
 
 def _href(context) -> Any:
@@ -138,13 +144,19 @@ def _href(context) -> Any:
 
 
 @jinja2.pass_context
+def _page_href(context, entity: Entity) -> Markup:
+    """The URL of `entity`'s page as in the built site, for links in HTML that MkDocs leaves alone."""
+    return Markup(_href(context)(entity))
+
+
+@jinja2.pass_context
 def _neighbourhood(context, entity: Entity) -> Markup:
-    return hold(context["held"], diagrams.neighbourhood(entity, _href(context)))
+    return hold(context["held_blocks"], diagrams.neighbourhood(entity, _href(context)))
 
 
 @jinja2.pass_context
 def _interface_map(context) -> Markup:
-    return hold(context["held"], diagrams.interface_map(context["handbook"], _href(context)))
+    return hold(context["held_blocks"], diagrams.interface_map(context["handbook"], _href(context)))
 
 
 @jinja2.pass_context
@@ -154,7 +166,7 @@ def _funding_chart(context) -> Markup:
     actual = handbook.reported_allocation()
     rows = [{"name": f.name, "href": href(f), "low": f.target.low, "high": f.target.high, "target": f.target.label,
              "actual": actual[f.id]} for f in handbook.of("funding")]
-    return hold(context["held"], diagrams.funding_chart(rows))
+    return hold(context["held_blocks"], diagrams.funding_chart(rows))
 
 
 # Whole-handbook views beside the per-kind index pages: (template, page).
@@ -184,7 +196,7 @@ class Renderer:
             "use_directory_urls": self.options.use_directory_urls,
             "due_soon_days": DUE_SOON_DAYS,
             "max_matrix_columns": MAX_MATRIX_COLUMNS,
-            "held": {},  # filled while rendering: the page's finished HTML blocks
+            "held_blocks": {},  # filled while rendering: the page's finished HTML blocks
             **extra,
         }
 
@@ -207,14 +219,14 @@ class Renderer:
     def render_page(self, handbook: Handbook, template: str, uri: str, source: str | None = None,
                     **extra: Any) -> RenderedPage:
         context = self._context(handbook, uri, **extra)
-        return RenderedPage(uri, self.env.get_template(template).render(context), source, held=context["held"])
+        return RenderedPage(uri, self.env.get_template(template).render(context), source, held=context["held_blocks"])
 
     def render_entity(self, handbook: Handbook, entity: Entity, template=None) -> RenderedPage:
         template = template or self.env.get_template(KINDS[entity.kind].template)
         due = entity.review_due(handbook.meta.data.review_period_days)
         context = self._context(handbook, entity.url, entity=entity, kind=KINDS[entity.kind],
                                 review_due=due, stale=bool(due and due < self.options.today))
-        return RenderedPage(entity.url, template.render(context), entity.path, entity, context["held"])
+        return RenderedPage(entity.url, template.render(context), entity.path, entity, context["held_blocks"])
 
 
 def render_error(exc: Exception, templates_dir: Path) -> Diagnostic:

@@ -166,3 +166,31 @@ def test_other_plugins_see_pages_with_their_held_blocks(project):
     assert result.returncode == 0, result.stderr
     page = html(project, "rituals/weekly-business-review")
     assert 'class="hb-diagram__svg"' in page and 'class="hb-prose"' in page
+
+
+@pytest.mark.parametrize("directory_urls", [True, False])
+def test_every_link_in_the_built_site_leads_to_a_page(project, directory_urls):
+    """Links in held HTML (diagrams, the connections table) are not checked by MkDocs; check them all here."""
+    if not directory_urls:
+        project.write("mkdocs.yml", (project.root / "mkdocs.yml").read_text(encoding="utf-8")
+                      + "use_directory_urls: false\n")
+    result = project.mkdocs("build", "--strict")
+    assert result.returncode == 0, result.stderr
+    site = project.root / "site"
+    checked = 0
+    for page in site.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        if "<article" not in text:
+            continue
+        article = text.split("<article", 1)[1].split("</article>", 1)[0]
+        for href in re.findall(r'href="([^"]*)"', article):
+            href = href.replace("&#35;", "#")
+            path = href.split("#", 1)[0]
+            if not path or ":" in path or path.startswith("/"):
+                continue
+            target = (page.parent / path).resolve()
+            if target.is_dir():
+                target = target / "index.html"
+            assert target.is_file(), f"{page.relative_to(site)} links to missing {href}"
+            checked += 1
+    assert checked > 500
