@@ -145,6 +145,8 @@ def test_held_html_lands_where_markdown_would_put_it(built, tmp_path):
     ours_index, theirs_index = (sorted(json.loads(p.read_text(encoding="utf-8"))["docs"], key=json.dumps)
                                 for p in search)
     assert ours_index == theirs_index
+    connections = [d for d in ours_index if d["location"] == "rituals/weekly-business-review/#connections"]
+    assert connections and "Relation" not in connections[0]["text"]  # names are indexed in their own sections
     assert not any("data-hb-held" in p.read_text(encoding="utf-8") for p in (built.root / "site").rglob("*.html"))
 
 
