@@ -38,13 +38,19 @@ def hold(held: dict[str, str], html: str) -> Markup:
     block = html.strip("\n")
     if not block:
         return Markup(html)
-    before, after = html[:len(html) - len(html.lstrip("\n"))], html[len(html.rstrip("\n")):]
-    if "data-hb-held" in block:  # blocks held inside this one go back in with it
+    before, _, after = html.partition(block)
+    if "data-hb-held" in block:  # blocks held inside this one go back in with it (see `in_use`)
         block = standalone(block, held)
     stage = UNSEARCHED if "data-search-exclude" in block[:block.find(">")] else SEARCHABLE
     key = f"{stage}-{hashlib.blake2b(block.encode(), digest_size=10).hexdigest()}"
     held[key] = block
     return Markup(f'{before}<div data-hb-held="{key}"></div>{after}')
+
+
+def in_use(held: dict[str, str], markdown: str) -> dict[str, str]:
+    """The blocks `markdown` still refers to: not those written back into an enclosing block,
+    which would otherwise be kept twice (a diagram inside the Connections section)."""
+    return {key: block for key, block in held.items() if key in markdown}
 
 
 def restore(html: str, held: dict[str, str], stage: str) -> str:

@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from . import diagrams
 from .diagnostics import Diagnostic
-from .fragments import hold, standalone
+from .fragments import hold, in_use, standalone
 from .model import Entity, Handbook
 from .schema import KINDS
 from .text import escape_plain, render_block, render_inline
@@ -219,14 +219,20 @@ class Renderer:
     def render_page(self, handbook: Handbook, template: str, uri: str, source: str | None = None,
                     **extra: Any) -> RenderedPage:
         context = self._context(handbook, uri, **extra)
-        return RenderedPage(uri, self.env.get_template(template).render(context), source, held=context["held_blocks"])
+        return _page(uri, self.env.get_template(template), context, source)
 
     def render_entity(self, handbook: Handbook, entity: Entity, template=None) -> RenderedPage:
         template = template or self.env.get_template(KINDS[entity.kind].template)
         due = entity.review_due(handbook.meta.data.review_period_days)
         context = self._context(handbook, entity.url, entity=entity, kind=KINDS[entity.kind],
                                 review_due=due, stale=bool(due and due < self.options.today))
-        return RenderedPage(entity.url, template.render(context), entity.path, entity, context["held_blocks"])
+        return _page(entity.url, template, context, entity.path, entity)
+
+
+def _page(uri: str, template: jinja2.Template, context: dict[str, Any], source: str | None,
+          entity: Entity | None = None) -> RenderedPage:
+    markdown = template.render(context)
+    return RenderedPage(uri, markdown, source, entity, in_use(context["held_blocks"], markdown))
 
 
 def render_error(exc: Exception, templates_dir: Path) -> Diagnostic:

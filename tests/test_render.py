@@ -212,3 +212,4 @@ def test_pages_hold_prose_and_drawings_out_of_their_markdown(pages):
     assert "<svg" not in page.markdown and 'class="hb-prose"' not in page.markdown
     assert "<svg" in page.content and 'class="hb-prose"' in page.content
     assert len(page.held) >= 2
+    assert all(key in page.markdown for key in page.held)  # the diagram lives inside Connections only
