@@ -123,10 +123,10 @@ def new(kind: str, name: str, directory: Path) -> None:
               "(default: the plugin's nav_threshold)")
 def export(out_dir: Path, config_file: Path, nav_threshold: int | None) -> None:
     """Write the rendered Markdown and a minimal mkdocs.yml into OUT_DIR, for other engines."""
-    from .export import export as run_export
+    from .export import ExportRefused, export as run_export
     try:
         result = run_export(config_file, out_dir, nav_threshold=nav_threshold)
-    except FileExistsError as exc:
+    except (FileExistsError, ExportRefused) as exc:
         click.echo(f"error: {exc}; nothing was written", err=True)
         sys.exit(1)
     if errors(result.diagnostics):

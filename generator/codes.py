@@ -47,6 +47,11 @@ CODES: dict[str, Code] = {
                      "Handbook entities need only a few levels; flatten the structure."),
     "file-too-large": Code("error", "File too large", "Files over the size limit are refused unread.",
                            "Split the entity or shorten its prose."),
+    "not-a-regular-file": Code("error", "Link, FIFO or device in the handbook",
+                               "Only regular files are read. A symbolic link could point at any file on the machine "
+                               "that runs the check (a CI secret, say), and a FIFO or a device could hang the check "
+                               "or read without end, so they are refused without being opened.",
+                               "Replace the link with the file it points at, or remove it."),
     "unreadable": Code("error", "File cannot be read", "The operating system refused to read the file.",
                        "Check the file's permissions."),
     # --- files and ids
@@ -121,6 +126,10 @@ CODES: dict[str, Code] = {
                                "does not turn `x.md` links into page addresses: the link would lead nowhere.",
                                "Relate entities with reference fields (the pages then link both ways), or use the "
                                "page's full URL."),
+    "review-in-future": Code("error", "Last review date in the future",
+                             "`last_reviewed` says when the page was last reviewed. A date after today is a typo "
+                             "(2062 for 2026) and would keep the page out of review reminders for years.",
+                             "Write the date of the last review that took place."),
     "deprecated-in-use": Code("warning", "Deprecated interface still in use",
                               "A ritual or team still depends on an interface that has been deprecated.",
                               "Move to the replacing interface."),

@@ -8,9 +8,26 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Iterable, Literal
+from typing import Any, Iterable, Literal
 
 Severity = Literal["error", "warning"]
+
+# What a diagnostic may quote from a file: one short line, control characters written as escapes,
+# so that a hostile file can neither fill a CI log with its contents nor forge lines in it.
+EXCERPT_CHARS = 40
+MESSAGE_CHARS = 600
+
+
+def _printable(text: str) -> str:
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+
+
+def excerpt(value: Any, limit: int = EXCERPT_CHARS) -> str:
+    """A value from a file as diagnostics may quote it: one line, at most `limit` characters."""
+    text = _printable(str(value))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @dataclass(frozen=True, order=True)
@@ -22,6 +39,13 @@ class Diagnostic:
     code: str = field(compare=False)
     message: str = field(compare=False)
     hint: str | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        # The last line of defence: whatever a stage put in, one printable line of bounded length.
+        object.__setattr__(self, "path", excerpt(self.path, 1000))
+        object.__setattr__(self, "message", excerpt(self.message, MESSAGE_CHARS))
+        if self.hint is not None:
+            object.__setattr__(self, "hint", excerpt(self.hint, MESSAGE_CHARS))
 
     @property
     def location(self) -> str:
@@ -36,17 +60,22 @@ class Diagnostic:
         return text
 
     def format_github(self) -> str:
-        # Workflow commands: newlines and % must be URL-encoded in the message.
-        message = self.message + (f" (hint: {self.hint})" if self.hint else "")
-        message = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        parts = [f"file={self.path}"]
+        # Workflow commands: the message escapes %, CR and LF; property values also `:` and `,`,
+        # or a file name could end the property list and forge another command or location.
+        message = _github_escape(self.message + (f" (hint: {self.hint})" if self.hint else ""))
+        parts = [f"file={_github_escape(self.path, True)}"]
         if self.line:
             parts += [f"line={self.line}", f"col={self.col or 1}"]
-        parts.append(f"title={self.code}")
+        parts.append(f"title={_github_escape(self.code, True)}")
         return f"::{self.severity} {','.join(parts)}::{message}"
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def _github_escape(text: str, prop: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if prop else text
 
 
 def errors(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:

@@ -20,6 +20,10 @@ from .plugin import ASSETS, REQUIRED_EXTENSIONS, as_date, build_nav
 PLUGIN = "handbook"
 
 
+class ExportRefused(Exception):
+    """The target folder would change or pollute the project's sources."""
+
+
 @dataclass
 class ExportResult:
     out_dir: Path
@@ -50,6 +54,13 @@ def export(config_file: Path, out_dir: Path, *, nav_threshold: int | None = None
         config = yaml_load(fh) or {}
     options = _plugin_options(config)
     handbook_dir = project / options.get("handbook_dir", "handbook")
+    sources = [handbook_dir, project / options.get("templates_dir", "templates"), project / config.get("docs_dir", "docs")]
+    target = out_dir.resolve()
+    for source in sources:
+        if target == source.resolve() or source.resolve() in target.parents:
+            # Inside docs/ the next build would publish the export, and the export would copy itself.
+            raise ExportRefused(f"{out_dir} is inside the project's source folder {source.name}/; "
+                             "export into a folder outside docs/, handbook/ and templates/")
     use_dirs = config.get("use_directory_urls", True)
     output = produce(handbook_dir, project, project / options.get("templates_dir", "templates"),
                      today=today or as_date(options.get("today")) or date.today(), use_directory_urls=use_dirs,

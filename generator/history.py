@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .loader import parse_text
+from .loader import YamlProblem, parse_text, read_regular
 from .schema import KINDS, META_FILE
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's id of the empty tree
@@ -74,8 +74,11 @@ def _data(root: Path, rev: str, path: str) -> dict:
     """An entity's data at a revision ("" for the work tree); {} if missing or unreadable."""
     if rev:
         raw = (_git(root, "show", f"{rev}:{path}") or "").encode()
-    else:
-        raw = (root / path).read_bytes() if (root / path).is_file() else b""
+    else:  # the work tree: read as the checker reads, never through a link or from a device
+        try:
+            raw = read_regular(root / path)
+        except (OSError, YamlProblem):
+            raw = b""
     doc, _ = parse_text(raw, path)
     return doc.data if doc else {}
 
@@ -118,10 +121,25 @@ def describe_fields(before: dict, after: dict) -> list[str]:
     return phrases
 
 
+def resolve(root: Path, rev: str) -> str | None:
+    """The commit a revision names, or None. What a user typed never reaches git as an option
+    (`--output=FILE` would truncate FILE): it must resolve to a commit first."""
+    if not rev or rev.startswith("-"):
+        return None
+    out = _git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
+    return out.strip() if out else None
+
+
 def diff(handbook_dir: Path, rev1: str, rev2: str) -> list[EntityChange] | None:
     """Entity-level changes between two revisions (rev2 may be the empty string for the work tree)."""
     where = _where(handbook_dir)
-    return None if where is None else _diff(*where, rev1, rev2)
+    if where is None:
+        return None
+    root, prefix = where
+    commits = [resolve(root, rev) for rev in ([rev1, rev2] if rev2 else [rev1])]
+    if None in commits:
+        return None
+    return _diff(root, prefix, commits[0], commits[1] if rev2 else "")
 
 
 def _diff(root: Path, prefix: str, rev1: str, rev2: str) -> list[EntityChange] | None:

@@ -7,7 +7,7 @@ explanation for `handbook explain` lives in codes.py.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Callable, Iterator
 
 from .diagnostics import Diagnostic
@@ -117,6 +117,18 @@ def review_overdue(handbook: Handbook, today: date) -> Iterator[Diagnostic]:
         yield at(handbook.meta, ("review_by",), "review-overdue",
                  f"the operating system was to be revisited by {handbook.meta.review_by}",
                  "hold the review, then set a new `review_by` date", key=False)
+
+
+@lint
+def review_in_future(handbook: Handbook, today: date) -> Iterator[Diagnostic]:
+    # A day's grace: "today" differs across time zones.
+    for e in handbook.all():
+        last = getattr(e.data, "last_reviewed", None)
+        if last is not None and last > today + timedelta(days=1):
+            yield at(e, ("last_reviewed",), "review-in-future",
+                     f"last_reviewed {last} is in the future (today is {today})",
+                     "write the date of the last review that took place; a future date would hide the page "
+                     "from review reminders", severity="error", key=False)
 
 
 def _deprecated(i: Entity) -> bool:

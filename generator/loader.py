@@ -8,13 +8,16 @@ deeply nested input. Walking events lets us refuse all three with a located erro
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
 import yaml
 
-from .diagnostics import Diagnostic
+from .diagnostics import Diagnostic, excerpt
 
 try:  # PyYAML's libyaml binding: ~10x faster than the pure-Python parser.
     from yaml import CSafeLoader as _EventLoader
@@ -36,11 +39,18 @@ _CONSTRUCT = {
     "tag:yaml.org,2002:timestamp": _constructor.construct_yaml_timestamp,
 }
 _STR_TAG = "tag:yaml.org,2002:str"
+DROPPED = object()  # the key of a value that is read but not kept (after a duplicate key)
 
 
 TOO_DEEP = (f"nesting is deeper than {MAX_DEPTH} levels",
             "handbook entities need only a few levels; flatten the structure")
 NO_ALIASES = "write the values out; anchors and aliases make files hard to edit"
+NOT_REGULAR = {
+    "symlink": ("symbolic links are not followed in the handbook",
+                "replace the link with the file itself; a link could point at any file on the machine"),
+    "special": ("not a regular file (a FIFO, device or socket); it is not read",
+                "handbook entities are plain YAML files"),
+}
 
 
 class YamlProblem(Exception):
@@ -49,6 +59,9 @@ class YamlProblem(Exception):
     def __init__(self, position: Position, code: str, message: str, hint: str | None = None):
         super().__init__(message)
         self.position, self.code, self.message, self.hint = position, code, message, hint
+
+    def diagnostic(self, rel: str) -> Diagnostic:
+        return Diagnostic(rel, self.position[0], self.position[1], "error", self.code, self.message, self.hint)
 
 
 @dataclass
@@ -102,17 +115,38 @@ def _problem(rel: str, position: Position, code: str, message: str,
     return None, [Diagnostic(rel, position[0], position[1], "error", code, message, hint)]
 
 
-def load_file(path: Path, rel: str) -> tuple[Document | None, list[Diagnostic]]:
-    """Read and parse one file. Returns the document, or None and the reason."""
+def read_regular(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file, at most `limit` of them. Refuses what a hostile pull request
+    could put in its place: a symbolic link (to a secret outside the handbook), a FIFO (hangs), a
+    device (reads without end). Raises YamlProblem; OSError if the system refuses."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return _problem(rel, (0, 0), "file-too-large",
-                           f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}",
-                           "split the entity, or move long prose out of the handbook data")
-        raw = path.read_bytes()
+        fd = os.open(path, flags)
     except OSError as exc:
-        return _problem(rel, (0, 0), "unreadable", f"cannot read file: {exc.strerror or exc}")
+        if exc.errno == errno.ELOOP or path.is_symlink():  # O_NOFOLLOW refuses a link with ELOOP
+            raise YamlProblem((0, 0), "not-a-regular-file", *NOT_REGULAR["symlink"]) from None
+        raise
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise YamlProblem((0, 0), "not-a-regular-file", *NOT_REGULAR["special"])
+        if info.st_size > limit:
+            raise YamlProblem((0, 0), "file-too-large", f"file is {info.st_size:,} bytes; the limit is {limit:,}",
+                              "split the entity, or move long prose out of the handbook data")
+        raw = fh.read(limit + 1)  # the size can change after fstat
+    if len(raw) > limit:
+        raise YamlProblem((0, 0), "file-too-large", f"file is over {limit:,} bytes", "split the entity")
+    return raw
+
+
+def load_file(path: Path, rel: str) -> tuple[Document | None, list[Diagnostic]]:
+    """Read and parse one file. Returns the document, or None and the reasons."""
+    try:
+        raw = read_regular(path)
+    except YamlProblem as exc:
+        return None, [exc.diagnostic(rel)]
+    except OSError as exc:
+        return _problem(rel, (0, 0), "unreadable", f"cannot read file: {exc.strerror or type(exc).__name__}")
     return parse_text(raw, rel)
 
 
@@ -128,14 +162,17 @@ def parse_text(raw: bytes, rel: str) -> tuple[Document | None, list[Diagnostic]]
         return _problem(rel, (1, 1), "empty-file", "file is empty",
                        "fill in the fields, or start from `handbook new <kind> \"<Name>\"`")
     doc = Document(rel, None)
+    problems: list[YamlProblem] = []  # found on the way; reading goes on after them
     try:
-        doc.data = _build(text, doc)
+        doc.data = _build(text, doc, problems)
     except YamlProblem as exc:
-        return _problem(rel, exc.position, exc.code, exc.message, exc.hint)
+        problems.append(exc)
     except yaml.YAMLError as exc:
-        return _problem(rel, *_describe_yaml_error(exc, text))
+        problems.append(YamlProblem(*_describe_yaml_error(exc, text)))
+    if problems:
+        return None, [p.diagnostic(rel) for p in problems]
     if not isinstance(doc.data, dict):
-        found = {list: "a list", type(None): "nothing"}.get(type(doc.data), f"a single value ({doc.data!r})")
+        found = {list: "a list", type(None): "nothing", str: "a line of text"}.get(type(doc.data), "a single value")
         return _problem(rel, doc.start, "not-a-mapping", f"expected a mapping of fields at the top level, found {found}",
                        "each file describes one entity as `field: value` lines")
     return doc, []
@@ -155,22 +192,24 @@ def _scalar(event) -> tuple[Any, bool]:
         return event.value, False
     construct = _CONSTRUCT.get(tag)
     if construct is None:
-        raise YamlProblem(_pos(event.start_mark), "yaml-tag", f"unsupported YAML tag {event.tag!r}",
+        raise YamlProblem(_pos(event.start_mark), "yaml-tag", f"unsupported YAML tag '{excerpt(event.tag)}'",
                           "remove the tag; handbook files use plain values")
     try:
         return construct(yaml.ScalarNode(tag, event.value)), True
     except ValueError as exc:
         if tag.endswith("timestamp"):
             raise YamlProblem(_pos(event.start_mark), "invalid-date",
-                              f"'{event.value}' is not a valid date ({exc})",
+                              f"'{excerpt(event.value)}' is not a valid date ({excerpt(exc, 80)})",
                               "write dates as YYYY-MM-DD, e.g. 2026-03-31") from None
-        raise YamlProblem(_pos(event.start_mark), "invalid-value", f"cannot read '{event.value}': {exc}") from None
+        raise YamlProblem(_pos(event.start_mark), "invalid-value", f"cannot read '{excerpt(event.value)}': {excerpt(exc, 80)}") from None
 
 
-def _build(text: str, doc: Document) -> Any:
-    """Turn the event stream into dicts, lists and scalars, recording positions as we go."""
+def _build(text: str, doc: Document, problems: list[YamlProblem]) -> Any:
+    """Turn the event stream into dicts, lists and scalars, recording positions as we go.
+    Problems that leave the rest of the file readable (a duplicate key) go to `problems`."""
     loader = _EventLoader(text)
-    # Each frame: [container, pending key, pending key position]
+    # Each frame: [container, pending key, pending key position]; key None after a duplicate key
+    # means "drop the value".
     stack: list[list[Any]] = []
     root: Any = None
     documents = 0
@@ -195,17 +234,21 @@ def _build(text: str, doc: Document) -> Any:
             key = "" if value is None else (non_text if non_text is not None else str(value))
             if key in container:
                 first = doc.marks[id(container)][key][0]
-                raise YamlProblem(pos, "duplicate-key",
-                                  f"duplicate key '{key}' (first defined on line {first[0]})",
-                                  "YAML would silently keep only the last one; remove or merge one of them")
+                problems.append(YamlProblem(pos, "duplicate-key",
+                                            f"duplicate key '{excerpt(key)}' (first defined on line {first[0]})",
+                                            "YAML would silently keep only the last one; remove or merge one of them"))
+                frame[1], frame[2] = DROPPED, pos
+                return
             frame[1], frame[2] = key, pos
             return
         key, key_pos = frame[1], frame[2]
+        frame[1] = None
+        if key is DROPPED:
+            return
         container[key] = value
         doc.marks[id(container)][key] = (key_pos, pos)
         if non_text is not None:
             doc.sources.setdefault(id(container), {})[key] = non_text
-        frame[1] = None
 
     try:
         while loader.check_event():
@@ -213,10 +256,10 @@ def _build(text: str, doc: Document) -> Any:
             kind = type(event)
             if kind is yaml.AliasEvent:
                 raise YamlProblem(_pos(event.start_mark), "yaml-alias",
-                                  f"aliases (*{event.anchor}) are not supported", NO_ALIASES)
+                                  f"aliases (*{excerpt(event.anchor)}) are not supported", NO_ALIASES)
             if getattr(event, "anchor", None) is not None:  # on a scalar, mapping or sequence
                 raise YamlProblem(_pos(event.start_mark), "yaml-alias",
-                                  f"anchors (&{event.anchor}) are not supported", NO_ALIASES)
+                                  f"anchors (&{excerpt(event.anchor)}) are not supported", NO_ALIASES)
             if kind is yaml.ScalarEvent:
                 value, converted = _scalar(event)
                 attach(value, _pos(event.start_mark), True, event.value if converted else None)

@@ -17,7 +17,7 @@ from typing import Any, Iterator
 
 from pydantic import BaseModel
 
-from .diagnostics import Diagnostic, errors
+from .diagnostics import Diagnostic, errors, excerpt
 from .loader import Document
 from .schema import KINDS, HandbookMeta, field_shape, ref_fields
 from .validate import did_you_mean, discover, load_and_validate
@@ -144,14 +144,15 @@ def iter_refs(value: Any, shape: tuple, loc: tuple, item: Any) -> Iterator[tuple
             yield from iter_refs(getattr(value, name), inner, loc + (name,), value)
 
 
-def _link(entities: list[Entity], index: dict[str, dict[str, Entity]], invalid: set[tuple[str, str]]) -> list[Diagnostic]:
+def _link(entities: list[Entity], index: dict[str, dict[str, Entity]], invalid: set[tuple[str, str]],
+          unknowable: set[str] = frozenset()) -> list[Diagnostic]:
     diags: list[Diagnostic] = []
     for entity in entities:
         data = entity.data
         for name, shape in ref_fields(type(data)):
             for loc, ref, target_id, item, is_key in iter_refs(getattr(data, name), shape, (name,), data):
                 target = index.get(ref.kind, {}).get(target_id)
-                if target is None and (ref.kind, target_id) in invalid:
+                if target is None and ((ref.kind, target_id) in invalid or ref.kind in unknowable):
                     continue  # the target exists but has errors of its own, already reported
                 if target is None:
                     line, col = entity.position(loc, key=is_key)
@@ -160,7 +161,7 @@ def _link(entities: list[Entity], index: dict[str, dict[str, Entity]], invalid: 
                     where = "in handbook.yaml" if ref.kind == "pillars" else f"under {ref.kind}/"
                     diags.append(Diagnostic(
                         entity.path, line, col, "error", "unknown-reference",
-                        f"unknown {kind_word} '{target_id}'{did_you_mean(target_id, known)}",
+                        f"unknown {kind_word} '{excerpt(target_id)}'{did_you_mean(target_id, known)}",
                         f"known {ref.kind}: {', '.join(sorted(known)[:12]) or 'none'}"
                         f"{' …' if len(known) > 12 else ''}; or create it {where}"))
                     continue
@@ -224,11 +225,15 @@ def _read_handbook(handbook_dir: Path, project_dir: Path | None,
     index: dict[str, dict[str, Entity]] = {kind: {} for kind in ("pillars", *KINDS)}
     meta: Entity | None = None
     invalid: set[tuple[str, str]] = set()
+    unknowable: set[str] = set()  # kinds whose ids cannot be known in this run
     for source in sources:
         doc, data, problems = _load_cached(source, cache)
         diags.extend(problems)  # cached lists are never changed: extend copies
         if data is None:
             invalid.add((source.kind, source.id))
+            if source.kind == "handbook":
+                # Its pillars are unknown, not missing: references to them are not errors of their own.
+                unknowable.add("pillars")
             continue
         entity = Entity(source.kind, source.id, data, source.rel, doc)
         if source.kind == "handbook":
@@ -243,7 +248,9 @@ def _read_handbook(handbook_dir: Path, project_dir: Path | None,
         else:
             index[source.kind][source.id] = entity
     linkable = [e for kind in KINDS for e in index[kind].values()] + ([meta] if meta else [])
-    diags.extend(_link(linkable, index, invalid))
+    if meta is None:
+        unknowable.add("pillars")
+    diags.extend(_link(linkable, index, invalid, unknowable))
     if errors(diags) or meta is None:
         return None, diags
     for kind in KINDS:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import jinja2
+import markupsafe
 from markupsafe import Markup
 
 from . import diagrams
@@ -106,6 +107,13 @@ def _json_text(value: Any) -> Markup:
     return Markup(json.dumps(value, ensure_ascii=False, default=str))
 
 
+def _page_title(name: str) -> Markup:
+    """A page title for front matter. MkDocs and its themes treat page titles as HTML (a title
+    taken from a heading keeps its entities) and print them unescaped in the nav, the header,
+    <title> and the tags and search listings, so a name is written as HTML-escaped text."""
+    return _json_text(str(markupsafe.escape(name)))
+
+
 @lru_cache(maxsize=8)
 def make_environment(templates_dir: Path) -> jinja2.Environment:
     """One environment per templates folder, kept across `mkdocs serve` rebuilds so that templates
@@ -121,7 +129,7 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
         extensions=["jinja2.ext.do"],
     )
     # `join` is replaced because Jinja's own marks the result safe after HTML escaping only.
-    env.filters.update(md=_prose, md_inline=render_inline, front=_json_text, join=_join)
+    env.filters.update(md=_prose, md_inline=render_inline, front=_json_text, page_title=_page_title, join=_join)
     env.globals.update(link=_link, url=_url, href=_page_href, held=_held, KINDS=KINDS, neighbourhood=_neighbourhood,
                        interface_map=_interface_map, funding_chart=_funding_chart)
     return env

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
@@ -10,7 +11,9 @@ from typing import Any, Literal, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from .schema import KINDS, Cadence, Kind, Ref, Target, field_shape, slugify
+from .diagnostics import excerpt
+from .schema import (KINDS, LINE_PATTERN, MAX_ID_CHARS, MAX_NAME_CHARS, Cadence, Kind, Ref, Target, field_shape,
+                     slugify)
 
 SCHEMA_DIR_FROM_ENTITY = "../../schemas"
 
@@ -115,9 +118,14 @@ def starter_text(kind: Kind, name: str, known: dict[str, list[str]], today: date
 
 def create_entity(handbook_dir: Path, kind: Kind, name: str, known: dict[str, list[str]], today: date) -> Path:
     """Write the starter file and return its path. Never overwrites: raises FileExistsError."""
+    name = name.strip()
+    if not name or len(name) > MAX_NAME_CHARS or not re.match(LINE_PATTERN, name):
+        raise ValueError(f"a name is one line of at most {MAX_NAME_CHARS} printable characters")
     slug = slugify(name)
     if not slug:
-        raise ValueError(f"cannot make an id from {name!r}: use letters or digits")
+        raise ValueError(f"cannot make an id from {excerpt(name)!r}: use letters or digits")
+    if len(slug) > MAX_ID_CHARS:  # the file name; the full name stays in the file
+        slug = slug[:MAX_ID_CHARS].rsplit("-", 1)[0] if "-" in slug[:MAX_ID_CHARS] else slug[:MAX_ID_CHARS]
     path = handbook_dir / kind.name / f"{slug}.yaml"
     existing = [p for p in (path, path.with_suffix(".yml")) if p.exists()]
     if existing:

@@ -20,8 +20,11 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, GetCoreSchem
 from pydantic.json_schema import WithJsonSchema
 from pydantic_core import PydanticCustomError, core_schema
 
+from .diagnostics import excerpt
+
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 SLUG_RE = re.compile(SLUG_PATTERN)
+MAX_ID_CHARS = 80  # file names stay well under the 255 bytes file systems allow
 
 
 def slugify(name: str) -> str:
@@ -48,11 +51,16 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
-NonEmpty = Annotated[str, Field(min_length=1)]
-# Names become page titles, which MkDocs themes print unescaped in menus, and which Material passes
-# through `striptags` (that unescapes entities) for <title>. So names may not contain < or >.
-NAME_PATTERN = r"^[^<>]+$"
-Name = Annotated[str, Field(min_length=1, max_length=120, pattern=NAME_PATTERN, description="display name")]
+# Plain (non-Markdown) text is one printable line: a line break would let it start a Markdown
+# block (a heading, a list, an admonition) wherever it is shown.
+LINE_PATTERN = r"^[^\u0000-\u001f\u007f-\u009f\u2028\u2029]*$"
+NonEmpty = Annotated[str, Field(min_length=1, pattern=LINE_PATTERN)]
+MAX_NAME_CHARS = 120
+Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME_CHARS, pattern=LINE_PATTERN, description="display name")]
+# A web address: scheme, host and path in the characters RFC 3986 allows, minus quotes; nothing
+# that could end an HTML attribute, a calendar line or a JSON string.
+URL_PATTERN = r"^https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~!$&()*+,;=:@%/-]*)?$"
+Url = Annotated[str, Field(max_length=2000, pattern=URL_PATTERN)]
 Markdown = Annotated[str, Field(min_length=1, description="Markdown text"), "markdown"]
 Percent = Annotated[int, Field(ge=0, le=100)]
 # Material's tags plugin writes tag names into the page unescaped, so tags are restricted to
@@ -123,7 +131,8 @@ class Cadence(ParsedValue):
         if isinstance(value, str):
             text = " ".join(value.strip().lower().split())
             if not _CADENCE_RE.match(text):
-                raise PydanticCustomError("cadence", "'{value}' is not a cadence", {"value": value, "hint": _CADENCE_HINT})
+                raise PydanticCustomError("cadence", "'{value}' is not a cadence",
+                                          {"value": excerpt(value), "hint": _CADENCE_HINT})
             if text in _NAMED_PERIODS:
                 every, unit = _NAMED_PERIODS[text]
             else:
@@ -190,10 +199,10 @@ class Target(ParsedValue):
             low = int(m.group(1))
             high = int(m.group(2)) if m.group(2) else low
         else:
-            raise PydanticCustomError("target", "'{value}' is not a percentage or a range", {"value": value, **hint})
+            raise PydanticCustomError("target", "'{value}' is not a percentage or a range", {"value": excerpt(value), **hint})
         if not 0 <= low <= high <= 100:
             raise PydanticCustomError("target", "'{value}' must lie within 0–100 with the low end first",
-                                      {"value": value, **hint})
+                                      {"value": excerpt(value), **hint})
         return cls(low, high)
 
     def to_json(self) -> dict:
@@ -222,7 +231,7 @@ def _local_time(value: Any) -> Any:
     if isinstance(value, str) and _LOCAL_TIME_RE.match(value):
         return datetime.fromisoformat(value.replace(" ", "T"))
     raise PydanticCustomError("local_time", "'{value}' is not a local date and time",
-                              {"value": value, "hint": "write YYYY-MM-DDTHH:MM, e.g. 2026-01-05T10:00"})
+                              {"value": excerpt(value), "hint": "write YYYY-MM-DDTHH:MM, e.g. 2026-01-05T10:00"})
 
 
 LocalTime = Annotated[datetime, BeforeValidator(_local_time), WithJsonSchema(
@@ -262,7 +271,7 @@ class HandbookMeta(Strict):
     review_period_days: Annotated[int, Field(ge=1, le=3650)] = Field(
         180, description="default review period for every entity, in days")
     timezone: NonEmpty = Field("UTC", description="IANA time zone of ritual start times, e.g. Europe/Berlin")
-    site_url: Optional[Annotated[str, Field(pattern=r"^https?://")]] = Field(
+    site_url: Optional[Url] = Field(
         None, description="published address of the handbook, for links in calendar feeds")
     pillars: Annotated[list[Pillar], Field(min_length=1, description="strategic pillars")]
 
@@ -272,7 +281,7 @@ class HandbookMeta(Strict):
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
             raise PydanticCustomError("timezone", "unknown time zone '{tz}'",
-                                      {"tz": self.timezone, "hint": "use an IANA name such as Europe/Berlin or UTC"})
+                                      {"tz": excerpt(self.timezone), "hint": "use an IANA name such as Europe/Berlin or UTC"})
         return self
 
 

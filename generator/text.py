@@ -25,6 +25,9 @@ _ACTIVE = "\\`*_{}[]<>#|~^=&\"'"
 _TO_PRIVATE = {ord(c): 0xE000 + i for i, c in enumerate(_ACTIVE)}
 _FROM_PRIVATE = {0xE000 + i: f"&#{ord(c)};" for i, c in enumerate(_ACTIVE)}
 _ESCAPE_PLAIN = {ord(c): f"&#{ord(c)};" for c in _ACTIVE}
+# Plain text is inline: a line break in it could start a Markdown block (schema refuses them in
+# plain fields; this keeps any value a template prints inert all the same).
+_ESCAPE_PLAIN.update({ord(c): " " for c in "\r\n\v\f\x85\u2028\u2029"})
 
 ALLOWED_SCHEMES = {"http", "https", "mailto"}
 

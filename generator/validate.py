@@ -4,15 +4,17 @@ pydantic error into a located diagnostic with a hint."""
 from __future__ import annotations
 
 import difflib
+import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from pydantic import BaseModel, ValidationError
 
-from .diagnostics import Diagnostic
-from .loader import Document, load_file
-from .schema import KINDS, META_FILE, NAME_PATTERN, SLUG_RE, TAG_PATTERN, HandbookMeta, field_shape, slugify
+from .diagnostics import Diagnostic, excerpt
+from .loader import NOT_REGULAR, Document, load_file
+from .schema import (KINDS, LINE_PATTERN, MAX_ID_CHARS, META_FILE, SLUG_RE, TAG_PATTERN, URL_PATTERN, HandbookMeta,
+                     field_shape, slugify)
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -31,7 +33,10 @@ def did_you_mean(word: str, candidates) -> str:
 
 
 def discover(handbook_dir: Path, project_dir: Path) -> tuple[list[SourceFile], list[Diagnostic]]:
-    """List the entity files under `handbook_dir`. Kind comes from the folder, id from the file name."""
+    """List the entity files under `handbook_dir`. Kind comes from the folder, id from the file name.
+
+    The walk never follows a symbolic link and never opens anything but regular files: a pull
+    request could otherwise make CI read (and print) files from anywhere on the machine."""
     files: list[SourceFile] = []
     diags: list[Diagnostic] = []
 
@@ -41,27 +46,39 @@ def discover(handbook_dir: Path, project_dir: Path) -> tuple[list[SourceFile], l
         except ValueError:
             return path.as_posix()
 
+    def refuse(path: Path, is_link: bool) -> None:
+        diags.append(Diagnostic(rel(path), 0, 0, "error", "not-a-regular-file",
+                                *NOT_REGULAR["symlink" if is_link else "special"]))
+
     if not handbook_dir.is_dir():
         return [], [Diagnostic(rel(handbook_dir), 0, 0, "error", "no-handbook",
                                "handbook folder not found", "create it, or set `handbook_dir` in mkdocs.yml")]
     meta = handbook_dir / META_FILE
-    if meta.is_file():
+    if meta.is_file() or meta.is_symlink():  # a link is refused when read, at its own path
         files.append(SourceFile("handbook", "handbook", meta, rel(meta)))
     else:
         diags.append(Diagnostic(rel(meta), 0, 0, "error", "missing-file", f"{META_FILE} not found",
                                 "it names the operating system, its owner, review date and pillars"))
-    for entry in sorted(handbook_dir.iterdir(), key=str):
-        if entry.name.startswith(".") or entry == meta:
+    for entry in _entries(handbook_dir):
+        path = Path(entry.path)
+        if entry.name.startswith(".") or entry.name == META_FILE:
             continue
-        if entry.is_dir():
+        if entry.is_symlink():
+            refuse(path, True)
+        elif entry.is_dir(follow_symlinks=False):
             if entry.name not in KINDS:
-                diags.append(Diagnostic(rel(entry), 0, 0, "error", "unknown-kind",
-                                        f"folder '{entry.name}' is not a kind of entity{did_you_mean(entry.name, KINDS)}",
-                                        f"entities live in one of: {', '.join(KINDS)}"))
+                _unknown_kind(path, rel, diags)
                 continue
             seen: dict[str, SourceFile] = {}
-            for path in sorted(entry.rglob("*"), key=str):  # str keys: Path comparisons are slow
-                if path.name.startswith(".") or path.is_dir():
+            for path, problem in _walk(path):
+                if problem is not None:
+                    if problem == "folder":
+                        diags.append(Diagnostic(rel(path), 0, 0, "error", "invalid-id",
+                                                f"folder name '{excerpt(path.name)}' is not a lower-case slug; "
+                                                "its files are not read",
+                                                f"rename the folder to '{slugify(path.name) or 'my-group'}'"))
+                    else:
+                        refuse(path, problem == "symlink")
                     continue
                 if path.suffix not in YAML_SUFFIXES:
                     if path.name.lower() not in ("readme.md",):
@@ -73,9 +90,10 @@ def discover(handbook_dir: Path, project_dir: Path) -> tuple[list[SourceFile], l
                 if not SLUG_RE.match(entity_id):
                     suggestion = slugify(entity_id)
                     diags.append(Diagnostic(rel(path), 0, 0, "error", "invalid-id",
-                                            f"'{entity_id}' is not a valid id: the file name must be a lower-case slug",
-                                            f"rename the file to '{suggestion or 'my-entity'}{path.suffix}' "
-                                            "(letters, digits and single hyphens)"))
+                                            f"'{excerpt(entity_id)}' is not a valid id: the file name must be a "
+                                            "lower-case slug",
+                                            f"rename the file to '{suggestion[:MAX_ID_CHARS] or 'my-entity'}"
+                                            f"{path.suffix}' (letters, digits and single hyphens)"))
                     continue
                 if entity_id in seen:
                     diags.append(Diagnostic(rel(path), 0, 0, "error", "duplicate-id",
@@ -84,11 +102,48 @@ def discover(handbook_dir: Path, project_dir: Path) -> tuple[list[SourceFile], l
                     continue
                 seen[entity_id] = SourceFile(entry.name, entity_id, path, rel(path))
                 files.append(seen[entity_id])
-        elif entry.suffix in YAML_SUFFIXES:
-            diags.append(Diagnostic(rel(entry), 0, 0, "error", "misplaced-file",
-                                    f"'{entry.name}' is outside any kind folder",
+        elif not entry.is_file(follow_symlinks=False):
+            refuse(path, False)
+        elif path.suffix in YAML_SUFFIXES:
+            diags.append(Diagnostic(rel(path), 0, 0, "error", "misplaced-file",
+                                    f"'{excerpt(entry.name)}' is outside any kind folder",
                                     f"move it into one of: {', '.join(KINDS)}"))
     return files, diags
+
+
+def _entries(folder: Path) -> list[os.DirEntry]:
+    with os.scandir(folder) as it:
+        return sorted(it, key=lambda e: e.name)
+
+
+def _walk(folder: Path) -> Iterator[tuple[Path, str | None]]:
+    """Every file under `folder`, depth first in name order, with the reason it must not be read
+    ("symlink", "special", or "folder" for a sub-folder whose name is not a slug), or None."""
+    for entry in _entries(folder):
+        path = Path(entry.path)
+        if entry.name.startswith("."):
+            continue
+        if entry.is_symlink():
+            yield path, "symlink"
+        elif entry.is_dir(follow_symlinks=False):
+            if SLUG_RE.match(entry.name):
+                yield from _walk(path)
+            else:
+                yield path, "folder"
+        elif entry.is_file(follow_symlinks=False):
+            yield path, None
+        else:
+            yield path, "special"
+
+
+def _unknown_kind(folder: Path, rel, diags: list[Diagnostic]) -> None:
+    """A folder that is not a kind, reported on each YAML file in it (an annotation needs a file)."""
+    message = f"folder '{excerpt(folder.name)}' is not a kind of entity{did_you_mean(folder.name, KINDS)}"
+    hint = f"entities live in one of: {', '.join(KINDS)}"
+    inside = [p for p, problem in _walk(folder) if problem is None and p.suffix in YAML_SUFFIXES]
+    for path in inside or [folder]:
+        diags.append(Diagnostic(rel(path), 1 if inside else 0, 1 if inside else 0, "error", "unknown-kind",
+                                message, hint))
 
 
 def model_for(kind: str) -> type[BaseModel]:
@@ -161,22 +216,22 @@ def _diagnostic(rel: str, doc: Document, model: type[BaseModel], err: dict) -> D
 
     if kind == "extra_forbidden":
         allowed = list(owner.model_fields) if owner is not None else []
-        return at("unknown-field", f"unknown field '{name}'{did_you_mean(name, allowed)}",
+        return at("unknown-field", f"unknown field '{excerpt(name)}'{did_you_mean(name, allowed)}",
                   f"fields allowed here: {', '.join(allowed)}" if allowed else None, key=True)
     if kind == "missing":
         return at("missing-field", f"missing required field '{name}'{described}",
                   f"add `{name}:` to this {'item' if len(loc) > 1 else 'file'}", where=loc[:-1])
     if kind == "literal_error":
         hint = "YAML reads yes/no/on/off as true/false: quote such words" if isinstance(value, bool) else None
-        value = doc.source_text(loc) or value
+        value = excerpt(doc.source_text(loc) or value)
         options = [o.strip(" '") for o in str(ctx.get("expected", "")).replace(" or ", ", ").split(",")]
         return at("invalid-value", f"{field}: '{value}' is not one of: {', '.join(options)}{did_you_mean(value, options)}",
                   hint)
     if kind in ("string_type", "string_sub_type"):
         source = doc.source_text(loc)
         if source is not None:
-            return at("wrong-type", f"{field}: expected text, but YAML read `{source}` as {_yaml_kind(value)}",
-                      f'quote it: {name}: "{source}"')
+            return at("wrong-type", f"{field}: expected text, but YAML read `{excerpt(source)}` as {_yaml_kind(value)}",
+                      f'quote it: {name}: "{excerpt(source)}"')
         return at("wrong-type", f"{field}: expected text, found {_yaml_kind(value)}",
                   "write a single line of text, or a `|` block for several lines")
     if kind in ("list_type", "tuple_type"):
@@ -186,22 +241,27 @@ def _diagnostic(rel: str, doc: Document, model: type[BaseModel], err: dict) -> D
         return at("wrong-type", f"{field}: expected a mapping of fields, found {_yaml_kind(value)}",
                   "write `field: value` lines, indented under this key")
     if kind.startswith("date") or kind.startswith("datetime"):
-        return at("invalid-date", f"{field}: '{value}' is not a date", "write dates as YYYY-MM-DD, e.g. 2026-03-31")
+        return at("invalid-date", f"{field}: '{excerpt(value)}' is not a date", "write dates as YYYY-MM-DD, e.g. 2026-03-31")
     if kind in ("int_type", "int_parsing", "int_from_float", "bool_type", "bool_parsing"):
         want = "a whole number" if kind.startswith("int") else "true or false"
-        return at("wrong-type", f"{field}: expected {want}, found {_yaml_kind(value)} '{value}'")
+        return at("wrong-type", f"{field}: expected {want}, found {_yaml_kind(value)} '{excerpt(value)}'")
     if kind == "string_too_short":
         return at("invalid-value", f"{field}: must not be empty", "write a value, or remove the field if it is optional")
     if kind == "too_short":
         return at("invalid-value", f"{field}: needs at least {ctx.get('min_length', 1)} item(s)")
-    if kind == "string_pattern_mismatch" and ctx.get("pattern") == NAME_PATTERN:
-        return at("invalid-value", f"{field}: a name may not contain < or >",
-                  "names appear in menus and page titles, where the theme shows them as HTML")
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == LINE_PATTERN:
+        return at("invalid-value", f"{field}: must be one line of text, without line breaks or control characters",
+                  "this field is shown as plain text in headings, tables and menus; join the lines (a `>-` block "
+                  "folds them), or put longer text in a Markdown field")
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == URL_PATTERN:
+        return at("invalid-value", f"{field}: '{excerpt(value)}' is not a web address",
+                  "write the full address, e.g. https://handbook.example.com/ (no spaces, quotes, angle brackets "
+                  "or line breaks)")
     if kind == "string_pattern_mismatch" and ctx.get("pattern") == TAG_PATTERN:
-        return at("invalid-value", f"{field}: tag '{value}' may contain only letters, digits, spaces, dots and hyphens",
+        return at("invalid-value", f"{field}: tag '{excerpt(value)}' may contain only letters, digits, spaces, dots and hyphens",
                   "tags are short labels such as `planning` or `on-call`")
     if kind == "string_pattern_mismatch":
-        return at("invalid-value", f"{field}: '{value}' is not a valid id",
+        return at("invalid-value", f"{field}: '{excerpt(value)}' is not a valid id",
                   "use lower-case letters, digits and single hyphens, e.g. grow-the-core")
     message = err["msg"].removeprefix("Value error, ")
     return at("invalid-value", f"{field}: {message}", ctx.get("hint"))

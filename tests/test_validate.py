@@ -115,7 +115,7 @@ def test_file_level_problems(project):
     invalid = find(diags, "Weekly.Review.yaml", "invalid-id")
     assert "weekly-review.yaml" in invalid.hint
     assert "already used by handbook/rituals/demo-day.yaml" in find(diags, "demo-day.yml", "duplicate-id").message
-    assert "did you mean 'rituals'?" in find(diags, "handbook/ritual", "unknown-kind").message
+    assert "did you mean 'rituals'?" in find(diags, "handbook/ritual/x.yaml", "unknown-kind").message
     find(diags, "stray.yaml", "misplaced-file")
 
 
