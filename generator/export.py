@@ -47,8 +47,6 @@ def _without_plugin(plugins: list) -> list:
 def export(config_file: Path, out_dir: Path, *, nav_threshold: int | None = None,
            today: date | None = None) -> ExportResult:
     """Render the handbook behind `config_file` into `out_dir` (which must be new or empty)."""
-    if out_dir.exists() and any(out_dir.iterdir()):
-        raise FileExistsError(f"{out_dir} is not empty; export writes only into a new or empty folder")
     project = config_file.resolve().parent
     with config_file.open(encoding="utf-8") as fh:
         config = yaml_load(fh) or {}
@@ -61,6 +59,8 @@ def export(config_file: Path, out_dir: Path, *, nav_threshold: int | None = None
             # Inside docs/ the next build would publish the export, and the export would copy itself.
             raise ExportRefused(f"{out_dir} is inside the project's source folder {source.name}/; "
                              "export into a folder outside docs/, handbook/ and templates/")
+    if out_dir.exists() and any(out_dir.iterdir()):
+        raise FileExistsError(f"{out_dir} is not empty; export writes only into a new or empty folder")
     use_dirs = config.get("use_directory_urls", True)
     output = produce(handbook_dir, project, project / options.get("templates_dir", "templates"),
                      today=today or as_date(options.get("today")) or date.today(), use_directory_urls=use_dirs,

@@ -7,6 +7,7 @@ is a failure: the browser tests must run in CI.
 from __future__ import annotations
 
 import functools
+import json
 import http.server
 import os
 import shutil
@@ -23,6 +24,8 @@ SCREENSHOTS = REPO / "test-output" / "browser"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
         "--disable-background-networking", "--disable-component-update", "--disable-default-apps"]
 XSS = '<img src=x onerror="window.__xss=1"> <script>window.__xss=2</script> [x](javascript:window.__xss=3)'
+# A real name may hold < > & and quotes; one that tries to close <title> must show as written.
+HOSTILE_NAME = 'Pricing </title><script>window.__xss=4</script> <> & "co"'
 
 
 def _require_browser():
@@ -50,6 +53,7 @@ def site(tmp_path_factory):
     project = Project(root)
     project.edit("handbook/rituals/demo-day.yaml", "summary: Teams show", f"summary: '{XSS.replace(chr(39), chr(34))} Teams show")
     project.edit("handbook/rituals/demo-day.yaml", "end of each six-week cycle.", "end of each six-week cycle.'")
+    project.edit("handbook/teams/pricing.yaml", "name: Pricing Engine", f"name: {json.dumps(HOSTILE_NAME)}")
     result = project.mkdocs("build", "--strict")
     assert result.returncode == 0, result.stderr
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root / "site"))
@@ -150,3 +154,23 @@ def test_xss_payload_in_yaml_executes_nothing(site, browser_page):
     assert "window.__xss=2" in page.locator("article").inner_text()  # shown as text
     page.screenshot(path=str(SCREENSHOTS / "xss-ritual.png"), full_page=True)
     assert _offsite(seen["requests"], site) == []
+
+
+def test_a_name_that_breaks_html_shows_as_written(site, browser_page):
+    page, seen = browser_page
+    page.goto(site + "teams/pricing/")
+    page.wait_for_load_state("load")
+    assert page.title() == f"{HOSTILE_NAME} - Fernhill Operating Handbook"
+    assert page.locator("article h1").inner_text().rstrip("¶") == HOSTILE_NAME
+    assert page.locator(".md-header__topic", has_text=HOSTILE_NAME).count() >= 1
+    assert page.locator("nav.md-nav a", has_text=HOSTILE_NAME).count() >= 1
+    assert page.evaluate("window.__xss") is None and seen["dialogs"] == []
+    search = page.locator("input.md-search__input")
+    search.click()
+    page.locator(".md-search-result__meta", has_text="Type to start searching").wait_for(timeout=15_000)
+    search.press_sequentially("pricing", delay=30)
+    result = page.locator(".md-search-result__item > a", has_text="</title>").first
+    result.wait_for(timeout=10_000)
+    assert HOSTILE_NAME in result.inner_text()
+    assert page.evaluate("window.__xss") is None
+    page.screenshot(path=str(SCREENSHOTS / "hostile-name.png"), full_page=True)
