@@ -133,7 +133,9 @@ def read_regular(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
         if info.st_size > limit:
             raise YamlProblem((0, 0), "file-too-large", f"file is {info.st_size:,} bytes; the limit is {limit:,}",
                               "split the entity, or move long prose out of the handbook data")
-        raw = fh.read(limit + 1)  # the size can change after fstat
+        raw = fh.read(info.st_size + 1)
+        if len(raw) > info.st_size:  # it grew after fstat: read on, but never past the limit
+            raw += fh.read(limit + 1 - len(raw))
     if len(raw) > limit:
         raise YamlProblem((0, 0), "file-too-large", f"file is over {limit:,} bytes", "split the entity")
     return raw
