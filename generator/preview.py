@@ -4,11 +4,14 @@ MkDocs' dirty mode rebuilds a page only when its source file is newer than its o
 pages are therefore backed by files in a per-session folder (outside docs_dir), rewritten only
 when a page's Markdown changes. After an edit, only the pages that can show the edited entities
 are rendered again (`affected_pages`); the nav, tags and page set are compared, and any change
-there makes every page rebuild, so the served site stays what a full build would give.
+there makes every page rebuild, so the served site stays what a full build would give. Output
+that the previous build generated and this one does not (a deleted or renamed entity's page, a
+team's calendar) is removed from site_dir, and its search entries dropped.
 """
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import os
@@ -21,6 +24,7 @@ from typing import Callable
 
 from mkdocs.structure.files import File
 
+from .guard import remove_output
 from .model import Entity, Handbook
 from .render import RenderedPage
 
@@ -43,9 +47,10 @@ def affected_pages(old: Handbook | None, new: Handbook) -> set[str] | None:
     very same data object, so `is` tells what changed."""
     if old is None or old.meta.data is not new.meta.data:
         return None
-    old_keys = {(e.kind, e.id) for e in old.all()}
-    if old_keys != {(e.kind, e.id) for e in new.all()}:
-        return None  # added or removed entities change the nav, indexes and links: rebuild all
+    if [(e.kind, e.id) for e in old.all()] != [(e.kind, e.id) for e in new.all()]:
+        # Added, removed or reordered (renamed) entities change the nav, indexes and links: all
+        # pages, in the order a full render gives them (the nav follows the page order).
+        return None
     pages: set[str] = set()
     for entity in new.all():
         before = old.get(entity.kind, entity.id)
@@ -70,6 +75,7 @@ class PageFiles:
     def __init__(self) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="handbook-preview-"))
         self.written: dict[str, str] = {}
+        atexit.register(self.close)  # should the session end without on_shutdown
 
     def path(self, uri: str, content: str | bytes) -> str:
         """The file holding `content` for `uri`, rewritten only if the content changed."""
@@ -92,17 +98,26 @@ class PageFiles:
             now = time.time()
             os.utime(self.root / uri, (now, now))
 
+    def forget(self, uri: str) -> None:
+        """A page or file the site no longer has."""
+        if self.written.pop(uri, None) is not None:
+            try:
+                os.remove(self.root / uri)
+            except OSError:
+                pass
+
     def close(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
+        atexit.unregister(self.close)
 
 
-def forget_rebuilt_pages(previous_index, rebuilt: set[str]) -> list:
+def forget_pages(previous_index, pages: set[str]) -> list:
     """Material's search, under dirty reload, merges the previous index with this build's entries
-    but drops the previous entries of the first rebuilt page only. Drop those of every rebuilt
-    page first, so that its merge gives the index a full build would. Returns what is kept."""
-    if previous_index is None or not rebuilt:
-        return []
-    previous_index.entries = [e for e in previous_index.entries if e["location"].split("#", 1)[0] not in rebuilt]
+    but drops the previous entries of the first rebuilt page only (and of every page whose URL
+    starts with that page's). Drop those of every rebuilt or removed page first. Returns what is
+    kept: with this build's entries, the index a full build would give."""
+    if pages:
+        previous_index.entries = [e for e in previous_index.entries if e["location"].split("#", 1)[0] not in pages]
     return previous_index.entries
 
 
@@ -145,8 +160,17 @@ class Preview:
         self.templates_stamp: list | None = None
         self.signature: str | None = None
         self.rebuilt: dict[str, None] = {}  # pages this build processes, in order
-        self.kept_entries: list = []
+        self.made: dict[str, File] = {}  # src_uri -> file this build generates
+        self.outputs: dict[str, tuple[str, str | None]] = {}  # dest_uri -> (src_uri, page URL) of those files
+        self.removed: set[str] = set()  # URLs of the pages the previous build had and this one has not
+        self.expected_entries: list | None = None
         self.watcher = None
+
+    def reset(self) -> None:
+        """After a failed build: the next one renders every page and compares nothing with before."""
+        self.previous = None
+        self.templates_stamp = None
+        self.signature = None
 
     def selector(self, templates_dir: Path) -> Callable[[Handbook], set[str] | None] | None:
         """What to render after an edit: everything if the templates changed, else the pages the
@@ -167,7 +191,27 @@ class Preview:
         return [fresh.pop(p.src_uri, p) for p in pages] + list(fresh.values())
 
     def file(self, config, uri: str, content: str | bytes) -> File:
-        return File.generated(config, uri, abs_src_path=self.files.path(uri, content))
+        file = File.generated(config, uri, abs_src_path=self.files.path(uri, content))
+        self.made[uri] = file
+        return file
+
+    def remove_stale(self, files, site_dir: str) -> None:
+        """Remove what the previous build generated and this one does not: its output in site_dir
+        (a dirty build never cleans it; the server would still serve a deleted entity's page) and
+        its page file. Only this session's generated output, never a file another one claims."""
+        outputs = {f.dest_uri: (uri, f.url if f.is_documentation_page() else None) for uri, f in self.made.items()}
+        claimed = {f.dest_uri for f in files}
+        root = Path(site_dir).resolve()
+        self.removed = set()
+        for dest, (uri, url) in self.outputs.items():
+            if dest in claimed:
+                continue
+            remove_output(root, dest)
+            if uri not in self.made:
+                self.files.forget(uri)
+            if url is not None:
+                self.removed.add(url)
+        self.outputs, self.made = outputs, {}
 
     def check_nav(self, nav: list, pages: list[RenderedPage], files) -> None:
         """Rebuild every page when what every page shows (nav, titles, tags) changed; otherwise
@@ -214,18 +258,26 @@ class Preview:
             tags.mappings.add(page, page.markdown)
 
     def search_before(self, config) -> None:
-        """Before Material's search merges the previous index with this build's entries."""
+        """Before Material's search merges the previous index with this build's entries: what the
+        merge should give, the previous entries of the pages neither rebuilt nor removed, and this
+        build's entries."""
+        self.expected_entries = None
         search = _search_plugin(config)
-        if search is not None:
-            self.kept_entries = forget_rebuilt_pages(getattr(search, "search_index_prev", None), set(self.rebuilt))
+        previous = getattr(search, "search_index_prev", None) if search is not None else None
+        if previous is None or not isinstance(getattr(previous, "entries", None), list):
+            return
+        kept = forget_pages(previous, set(self.rebuilt) | self.removed)
+        self.expected_entries = kept + list(search.search_index.entries)
 
     def search_after(self, config) -> None:
-        """The home page's location is "", a prefix of every location: when it is the first page
-        rebuilt, Material drops every previous entry. Put back those of the pages not rebuilt."""
+        """Material drops the previous entries of every page whose URL starts with the first rebuilt
+        page's (the home page's is "", a prefix of all). Its merge keeps a subset of the expected
+        entries: when it kept fewer, write the index again with all of them."""
         search = _search_plugin(config)
-        if search is None or next(iter(self.rebuilt), None) != "" or not self.kept_entries:
+        expected, self.expected_entries = self.expected_entries, None
+        if search is None or expected is None or len(search.search_index.entries) == len(expected):
             return
-        search.search_index.entries = self.kept_entries + search.search_index.entries
+        search.search_index.entries = expected
         path = Path(config.site_dir) / "search" / "search_index.json"
         path.write_text(search.search_index.generate_search_index(None), encoding="utf-8")
 

@@ -4,22 +4,55 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+
+from conftest import REPO, Project
 
 HELPER = Path(__file__).parent / "helpers" / "serve_builds.py"
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
 
 
-def serve_builds(project, site: str, dirty: bool, steps: list) -> Path:
-    steps = [[[str(project.root / path), old, new] for path, old, new in step] for step in steps]
-    result = subprocess.run([sys.executable, str(HELPER), str(project.root / "mkdocs.yml"), str(project.root / site),
-                             "1" if dirty else "0", json.dumps(steps)], capture_output=True, text=True, env=ENV,
-                            cwd=project.root, timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
+def _absolute(project, edit: tuple) -> list:
+    """An edit for the helper, paths made absolute: (path, old, new), ("write", path, text),
+    ("delete", path) or ("move", old_path, new_path)."""
+    if edit[0] == "write":
+        return ["write", str(project.root / edit[1]), edit[2]]
+    if edit[0] == "delete":
+        return ["delete", str(project.root / edit[1])]
+    if edit[0] == "move":
+        return ["move", str(project.root / edit[1]), str(project.root / edit[2])]
+    path, old, new = edit
+    return [str(project.root / path), old, new]
+
+
+def start_serve_builds(project, site: str, dirty: bool, steps: list, snapshots: bool = False):
+    """Run the helper in the background; its log goes to a file (a pipe could fill up while
+    another run is awaited)."""
+    steps = [[_absolute(project, edit) for edit in step] for step in steps]
+    log = tempfile.TemporaryFile()
+    process = subprocess.Popen([sys.executable, str(HELPER), str(project.root / "mkdocs.yml"), str(project.root / site),
+                                "1" if dirty else "0", json.dumps(steps), *(["--snapshots"] if snapshots else [])],
+                               stdout=subprocess.DEVNULL, stderr=log, env=ENV, cwd=project.root)
+    return process, log
+
+
+def finish(run) -> None:
+    process, log = run
+    with log:
+        process.wait(timeout=600)
+        log.seek(0)
+        assert process.returncode == 0, log.read().decode("utf-8", "replace")[-3000:]
+
+
+def serve_builds(project, site: str, dirty: bool, steps: list, snapshots: bool = False) -> Path:
+    finish(start_serve_builds(project, site, dirty, steps, snapshots))
     return project.root / site
 
 
@@ -48,15 +81,65 @@ STEPS = {
 }
 
 
+def _text(rel: str) -> str:
+    return (REPO / rel).read_text(encoding="utf-8")
+
+
+def _renamed_everywhere(old_id: str, new_id: str, kind: str) -> list:
+    """Rename an entity's file (its id) and every reference to it, in one step."""
+    edits = [("move", f"handbook/{kind}/{old_id}.yaml", f"handbook/{kind}/{new_id}.yaml")]
+    for path in sorted((REPO / "handbook").rglob("*.yaml")):
+        rel = path.relative_to(REPO).as_posix()
+        text = path.read_text(encoding="utf-8")
+        if rel != f"handbook/{kind}/{old_id}.yaml" and old_id in text:
+            edits.append(("write", rel, re.sub(rf"\b{re.escape(old_id)}\b", new_id, text)))
+    return edits
+
+
+NEW_PRINCIPLE = _text("handbook/principles/domain-experience-first.yaml").replace(
+    "name: Domain experience before operations", "name: Ask the people who do the work")
+
+STEPS |= {
+    "a deleted entity": [[("delete", "handbook/rituals/demo-day.yaml")]],
+    "a renamed entity file, with its references": [_renamed_everywhere("design-doc", "design-document", "interfaces")],
+    "a renamed team file (its calendar moves)": [_renamed_everywhere("supplier-network", "suppliers", "teams")],
+    "a new file": [[("write", "handbook/principles/ask-the-people.yaml", NEW_PRINCIPLE)]],
+    "a team renamed so that the sort order changes": [[("handbook/teams/pricing.yaml", "name: Pricing Engine",
+                                                        "name: Aardvark Pricing")]],
+}
+
+
+def assert_same_site(served: Path, full: Path) -> None:
+    served_pages, full_pages = pages(served), pages(full)
+    assert sorted(served_pages.keys() - full_pages.keys()) == []  # e.g. a deleted entity's page left behind
+    assert sorted(full_pages.keys() - served_pages.keys()) == []
+    different = [uri for uri, html in full_pages.items() if served_pages[uri] != html]
+    assert different == []
+    assert search_entries(served) == search_entries(full)
+    served_files = {p.relative_to(served).as_posix() for p in served.rglob("*") if p.is_file()} - {".last-build.json"}
+    assert sorted(served_files - {p.relative_to(full).as_posix() for p in full.rglob("*") if p.is_file()}) == []
+
+
 @pytest.mark.parametrize("name", list(STEPS))
 def test_dirty_preview_equals_a_full_build(project, name):
     served = serve_builds(project, "served", True, STEPS[name])
     full = serve_builds(project, "full", False, [])  # the edited handbook, built from scratch
-    served_pages, full_pages = pages(served), pages(full)
-    assert served_pages.keys() >= full_pages.keys()
-    different = [uri for uri, html in full_pages.items() if served_pages[uri] != html]
-    assert different == []
-    assert search_entries(served) == search_entries(full)
+    assert_same_site(served, full)
+
+
+def test_deleted_entity_leaves_nothing_behind(project):
+    """Its page, its search entries and its edit target are gone; the others stay."""
+    served = serve_builds(project, "served", True, STEPS["a deleted entity"])
+    assert not (served / "rituals" / "demo-day").exists()
+    assert not [e for e in search_entries(served) if "rituals/demo-day/" in e]
+    assert (served / "rituals" / "weekly-business-review" / "index.html").is_file()
+
+
+def test_renamed_team_reorders_every_page_nav(project):
+    served = serve_builds(project, "served", True, STEPS["a team renamed so that the sort order changes"])
+    for page in ("index.html", "rituals/demo-day/index.html", "teams/checkout/index.html"):
+        nav = (served / page).read_text(encoding="utf-8").split('class="md-nav__list"', 1)[1]
+        assert nav.index("Aardvark Pricing") < nav.index("Ordering and Checkout"), page
 
 
 def test_dirty_preview_rebuilds_only_what_changed(project):
