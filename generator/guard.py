@@ -1,8 +1,81 @@
-"""Adapter: what keeps a build from damaging the site."""
+"""Adapter: what keeps a build from damaging the site, and a stopped preview from leaving litter.
+
+* Page collisions: a page in docs_dir at the place of a generated page. Found in `on_config` by
+  walking docs_dir the way MkDocs does (its exclusion rules included), before MkDocs cleans
+  `site_dir`, so that the build fails with the previous site untouched.
+"""
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
+
+from mkdocs.structure.files import File, InclusionLevel, set_exclusions
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A problem outside the handbook's files, shown like a diagnostic (it has no code of its own)."""
+    path: str
+    message: str
+    hint: str | None = None
+    severity: str = "error"
+    code: str | None = None
+
+    @property
+    def location(self) -> str:
+        return self.path
+
+    def format_text(self) -> str:
+        return f"{self.path}: {self.severity}: {self.message}" + (f"\n  = hint: {self.hint}" if self.hint else "")
+
+
+def docs_files(config) -> list[File]:
+    """The files of docs_dir that MkDocs will put into the site: `get_files` without its logging
+    (dot-files, `/templates/` and `exclude_docs` left out; drafts count, `serve` shows them)."""
+    docs_dir = config.docs_dir
+    files = []
+    for folder, dirnames, filenames in os.walk(docs_dir, followlinks=True):
+        dirnames.sort()
+        relative = os.path.relpath(folder, docs_dir)
+        for name in sorted(filenames):
+            files.append(File(os.path.normpath(os.path.join(relative, name)), docs_dir, config.site_dir,
+                              config.use_directory_urls))
+    set_exclusions(files, config)
+    return [f for f in files if f.inclusion != InclusionLevel.EXCLUDED]
+
+
+def dest_uri(src_uri: str, use_directory_urls: bool) -> str:
+    """Where MkDocs writes the file that pretends to be `src_uri` under docs_dir."""
+    return File(src_uri, None, "", use_directory_urls).dest_uri
+
+
+def find_collisions(config, generated: Iterable[tuple[str, str | None]], project_dir: Path) -> list[Problem]:
+    """Files in docs_dir that would take the place (the same source path or the same output file)
+    of a generated one. `generated`: (src_uri, source YAML file or None) of every generated file."""
+    by_src, by_dest = {}, {}
+    for uri, source in generated:
+        by_src[uri] = by_dest[dest_uri(uri, config.use_directory_urls)] = (uri, source)
+    problems = []
+    for file in docs_files(config):
+        clash = by_src.get(file.src_uri) or by_dest.get(file.dest_uri)
+        if clash is None:
+            continue
+        uri, source = clash
+        where = _display_path(Path(file.abs_src_path), project_dir)
+        origin = f" (from {source})" if source else ""
+        problems.append(Problem(where, f"collides with the generated page {uri}{origin}",
+                                "rename or remove it: generated pages are made from the handbook's YAML files"))
+    return problems
+
+
+def _display_path(path: Path, project_dir: Path) -> str:
+    try:
+        return path.resolve().relative_to(project_dir).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def remove_output(site_dir: str | Path, dest_uri: str) -> None:

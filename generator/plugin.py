@@ -1,8 +1,8 @@
 """Adapter: the `handbook` MkDocs plugin.
 
-Thin hooks over the pipeline. Everything that can fail (load, validate, render) runs in
-`on_config`, before MkDocs cleans `site_dir`, so a broken handbook leaves the last good site
-alone. Pages are added as virtual files; nothing is ever written into docs_dir or handbook/.
+Thin hooks over the pipeline. Everything that can fail (load, validate, render, a docs page in
+the place of a generated one) runs in `on_config`, before MkDocs cleans `site_dir`, so a broken
+handbook leaves the last good site alone. Pages are added as virtual files; nothing is ever written into docs_dir or handbook/.
 """
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import File, Files, InclusionLevel
 
 from .diagnostics import Diagnostic, errors, format_report, summary
 from .feeds import FeedCache
 from .fragments import SEARCHABLE, UNSEARCHED, restore
+from .guard import find_collisions
 from .history import head_revision, recent_commits
 from .model import ParseCache
 from .pipeline import produce
@@ -82,11 +83,11 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
             extra = config.extra_css if uri.endswith(".css") else config.extra_javascript
             if uri not in extra:
                 extra.append(uri)
-        self.pages = self._build_pages()
+        self.pages = self._build_pages(config)
         self.held = {key: block for page in self.pages for key, block in page.held.items()}
         return config
 
-    def _build_pages(self) -> list[RenderedPage]:
+    def _build_pages(self, config) -> list[RenderedPage]:
         assert self.handbook_dir and self.templates_dir
         select = self.preview.selector(self.templates_dir) if self.preview is not None else None
         output = produce(self.handbook_dir, self.project_dir, self.templates_dir,
@@ -94,8 +95,11 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
                          use_directory_urls=self.use_directory_urls, commits=self._commits,
                          cache=self.parse_cache, feed_cache=self.feed_cache, select=select)
         fail(output.diagnostics)
+        pages = output.pages if self.preview is None else self.preview.merge(output, self.pages)
+        generated = [(p.src_uri, p.source) for p in pages] + [(uri, None) for uri in [*ASSETS, *output.files]]
+        fail(find_collisions(config, generated, self.project_dir))
         self.extra_files = output.files
-        return output.pages if self.preview is None else self.preview.merge(output, self.pages)
+        return pages
 
     def _commits(self) -> list | None:
         """The Changes page's commits, read again only when HEAD moves (serve rebuilds often)."""
@@ -109,7 +113,9 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         docs_dir = Path(config.docs_dir).resolve()
         for page in self.pages:
             existing = files.get_file_from_path(page.src_uri)
-            if existing is not None and not existing.generated_by:
+            if existing is not None and existing.inclusion == InclusionLevel.EXCLUDED:
+                files.remove(existing)  # not part of the site (exclude_docs, dot-files)
+            elif existing is not None and not existing.generated_by:  # found in on_config, unless a plugin added it
                 raise PluginError(f"{existing.src_uri} in docs_dir collides with the generated page of the same "
                                   "name; rename or remove it")
             file = self._file(config, page.src_uri, page.markdown)
@@ -220,13 +226,21 @@ def build_nav(pages: list[RenderedPage], threshold: int, own_pages: list[str]) -
     return nav + own_pages
 
 
-def fail(diagnostics: list[Diagnostic]) -> None:
+def fail(problems: list) -> None:
     """Abort with one error listing every problem if there is any error. Lint warnings (stale
     pages, zombie rituals…) are advice for `handbook check`, not build failures, so they are
     logged at INFO and do not trip `mkdocs build --strict`."""
-    warnings = [d for d in diagnostics if d.severity == "warning"]
+    warnings = [d for d in problems if d.severity == "warning"]
     if warnings:
         log.info(f"{len(warnings)} handbook warnings; run `handbook check` to see them")
+    if errors(problems):
+        raise PluginError(describe(problems))
+
+
+def describe(problems: list) -> str:
+    """The errors among diagnostics of the handbook's files, or among problems found beside them
+    (guard.Problem: a docs page in the place of a generated one)."""
+    diagnostics = [p for p in problems if isinstance(p, Diagnostic)]
     if errors(diagnostics):
-        raise PluginError(f"the handbook has problems ({summary(diagnostics)}):\n"
-                          + format_report(errors(diagnostics)))
+        return f"the handbook has problems ({summary(diagnostics)}):\n" + format_report(errors(diagnostics))
+    return "\n".join(p.format_text() for p in errors(problems))
