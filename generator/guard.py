@@ -3,14 +3,18 @@
 * Page collisions: a page in docs_dir at the place of a generated page. Found in `on_config` by
   walking docs_dir the way MkDocs does (its exclusion rules included), before MkDocs cleans
   `site_dir`, so that the build fails with the previous site untouched.
+* SIGTERM under `mkdocs serve`: turned into the KeyboardInterrupt MkDocs' serve handles as
+  Ctrl-C, so that it stops the server, runs `on_shutdown` and removes its temporary folders.
 """
 
 from __future__ import annotations
 
 import os
+import signal
+import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from mkdocs.structure.files import File, InclusionLevel, set_exclusions
 
@@ -97,3 +101,22 @@ def remove_output(site_dir: str | Path, dest_uri: str) -> None:
             parent.rmdir()  # only if empty
         except OSError:
             break
+
+
+def stop_on_sigterm() -> Callable[[], None]:
+    """Make SIGTERM stop `mkdocs serve` the way Ctrl-C does. Only from the main thread, and only if
+    nobody else handles SIGTERM. Returns a function that puts the previous handling back."""
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        return lambda: None
+
+    def interrupt(signum, frame) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM ends the process at once
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+    def restore() -> None:
+        if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) is interrupt:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    return restore

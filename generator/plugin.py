@@ -2,7 +2,9 @@
 
 Thin hooks over the pipeline. Everything that can fail (load, validate, render, a docs page in
 the place of a generated one) runs in `on_config`, before MkDocs cleans `site_dir`, so a broken
-handbook leaves the last good site alone. Pages are added as virtual files; nothing is ever written into docs_dir or handbook/.
+handbook leaves the last good site alone. Under `mkdocs serve` a broken handbook is shown as an
+error page instead (error_page.py). Pages are added as virtual files; nothing is ever written
+into docs_dir or handbook/.
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 
 from .diagnostics import Diagnostic, errors, format_report, summary
+from .error_page import ErrorPages, likely_pages
 from .feeds import FeedCache
 from .fragments import SEARCHABLE, UNSEARCHED, restore
-from .guard import find_collisions
+from .guard import find_collisions, stop_on_sigterm
 from .history import head_revision, recent_commits
 from .model import ParseCache
 from .pipeline import produce
@@ -56,6 +59,8 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         self.handbook_dir: Path | None = None
         self.templates_dir: Path | None = None
         self.preview: Preview | None = None  # `mkdocs serve --dirty`: rebuild only what an edit changes
+        self.error_pages: ErrorPages | None = None  # `mkdocs serve`: problems shown in the browser
+        self._restore_sigterm = lambda: None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Defining this hook makes MkDocs keep one plugin instance across `mkdocs serve` rebuilds,
@@ -63,12 +68,19 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         if command == "serve":
             self.parse_cache = {}
             self.feed_cache = FeedCache()
+            self.error_pages = ErrorPages()
+            self._restore_sigterm = stop_on_sigterm()  # so that on_shutdown runs on `kill` too
             if dirty:
                 self.preview = Preview()
 
     def on_shutdown(self) -> None:
         if self.preview is not None:
             self.preview.close()
+        self._restore_sigterm()
+
+    @property
+    def failing(self) -> bool:
+        return self.error_pages is not None and self.error_pages.failing
 
     def on_config(self, config):
         project_dir = Path(config.config_file_path or ".").resolve().parent
@@ -83,23 +95,47 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
             extra = config.extra_css if uri.endswith(".css") else config.extra_javascript
             if uri not in extra:
                 extra.append(uri)
-        self.pages = self._build_pages(config)
+        if self.error_pages is not None:
+            self.error_pages.succeed()
+        output = self._produce()
+        problems = errors(output.diagnostics)
+        if not problems:
+            pages = output.pages if self.preview is None else self.preview.merge(output, self.pages)
+            problems = find_collisions(config, self._generated(pages, output.files), project_dir)
+        if problems:
+            self._fail(config, output.diagnostics if errors(output.diagnostics) else problems)
+            return config
+        self.pages, self.extra_files = pages, output.files
         self.held = {key: block for page in self.pages for key, block in page.held.items()}
         return config
 
-    def _build_pages(self, config) -> list[RenderedPage]:
+    def _produce(self):
         assert self.handbook_dir and self.templates_dir
         select = self.preview.selector(self.templates_dir) if self.preview is not None else None
         output = produce(self.handbook_dir, self.project_dir, self.templates_dir,
                          today=as_date(self.config.today) or date.today(),
                          use_directory_urls=self.use_directory_urls, commits=self._commits,
                          cache=self.parse_cache, feed_cache=self.feed_cache, select=select)
-        fail(output.diagnostics)
-        pages = output.pages if self.preview is None else self.preview.merge(output, self.pages)
-        generated = [(p.src_uri, p.source) for p in pages] + [(uri, None) for uri in [*ASSETS, *output.files]]
-        fail(find_collisions(config, generated, self.project_dir))
-        self.extra_files = output.files
-        return pages
+        warnings = [d for d in output.diagnostics if d.severity == "warning"]
+        if warnings:  # advice for `handbook check`, not build failures (nor `--strict` ones)
+            log.info(f"{len(warnings)} handbook warnings; run `handbook check` to see them")
+        return output
+
+    @staticmethod
+    def _generated(pages: list[RenderedPage], files: dict[str, bytes]) -> list[tuple[str, str | None]]:
+        return [(p.src_uri, p.source) for p in pages] + [(uri, None) for uri in [*ASSETS, *files]]
+
+    def _fail(self, config, problems: list) -> None:
+        """`mkdocs build`: stop with every problem. `mkdocs serve`: show them instead of the site
+        (the server would answer no request after a failed build), and start afresh after."""
+        if self.error_pages is None:
+            fail(problems)
+            return
+        self.error_pages.fail(problems)
+        if self.preview is not None:
+            self.preview.reset()
+        message = f"{describe(problems)}\nThe preview shows them until they are fixed."
+        (log.info if config.strict else log.warning)(message)  # a warning would abort a --strict serve
 
     def _commits(self) -> list | None:
         """The Changes page's commits, read again only when HEAD moves (serve rebuilds often)."""
@@ -110,6 +146,11 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         return self._history[1]
 
     def on_files(self, files: Files, *, config) -> Files:
+        if self.failing:
+            config.nav = []  # no pages this time (error_page.py)
+            return self.error_pages.strip(files)
+        if self.error_pages is not None:
+            self.error_pages.clear(config.site_dir)
         docs_dir = Path(config.docs_dir).resolve()
         for page in self.pages:
             existing = files.get_file_from_path(page.src_uri)
@@ -134,6 +175,8 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         if self.preview is not None:
             self.preview.remove_stale(files, config.site_dir)
             self.preview.check_nav(config.nav, self.pages, files)
+        if self.error_pages is not None:
+            self.error_pages.remember(files)
         return files
 
     # The hooks below keep dirty rebuilds equal to full builds (see preview.Preview).
@@ -164,12 +207,15 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
 
     @event_priority(100)  # before the search plugin writes its index
     def _search_before(self, *, config) -> None:
-        if self.preview is not None:
+        if self.preview is not None and not self.failing:
             self.preview.search_before(config)
 
-    @event_priority(-100)  # after it
+    @event_priority(-100)  # after it, and after every page and theme template is written
     def _search_after(self, *, config) -> None:
-        if self.preview is not None:
+        if self.failing:
+            assert self.handbook_dir
+            self.error_pages.write(config, likely_pages(config, self.handbook_dir))
+        elif self.preview is not None:
             self.preview.search_after(config)
 
     on_post_build = CombinedEvent(_search_before, _search_after)
@@ -228,11 +274,7 @@ def build_nav(pages: list[RenderedPage], threshold: int, own_pages: list[str]) -
 
 def fail(problems: list) -> None:
     """Abort with one error listing every problem if there is any error. Lint warnings (stale
-    pages, zombie rituals…) are advice for `handbook check`, not build failures, so they are
-    logged at INFO and do not trip `mkdocs build --strict`."""
-    warnings = [d for d in problems if d.severity == "warning"]
-    if warnings:
-        log.info(f"{len(warnings)} handbook warnings; run `handbook check` to see them")
+    pages, zombie rituals…) are advice for `handbook check`, not build failures."""
     if errors(problems):
         raise PluginError(describe(problems))
 

@@ -142,6 +142,42 @@ def test_renamed_team_reorders_every_page_nav(project):
         assert nav.index("Aardvark Pricing") < nav.index("Ordering and Checkout"), page
 
 
+BROKEN = "cadnce: weekly\n"
+MIXED = [
+    [("handbook/rituals/demo-day.yaml", "summary: Teams show", "summary: Squads show")],
+    [("write", "handbook/rituals/show-and-tell.yaml",
+      _text("handbook/rituals/demo-day.yaml").replace("name: Demo day", "name: Show and tell"))],
+    [("handbook/teams/pricing.yaml", "name: Pricing Engine", "name: Aardvark Pricing")],
+    [("handbook/rituals/show-and-tell.yaml", "cadence:", BROKEN + "cadence:")],  # an error: the preview shows it
+    [("handbook/rituals/show-and-tell.yaml", BROKEN, "")],  # fixed again
+    [("delete", "handbook/rituals/show-and-tell.yaml"),
+     ("handbook/rituals/demo-day.yaml", "inputs: [release-notes]", "inputs: [release-notes, design-doc]")],
+    [("move", "handbook/rituals/demo-day.yaml", "handbook/rituals/demo-afternoon.yaml")],
+    [("docs/contributing.md", "# Changing this handbook", "# Editing this handbook"),
+     ("handbook/interfaces/release-notes.yaml", "conformance: recommended", "conformance: required")],
+    [("handbook/teams/pricing.yaml", "name: Aardvark Pricing", "name: Pricing Engine")],
+]
+
+
+def test_dirty_preview_equals_a_full_build_after_every_edit_of_a_sequence(project, tmp_path_factory):
+    """Successive dirty builds, each compared with the plain serve of the same state (every page
+    rebuilt from scratch); the step with an error shows the error page in both."""
+    reference = tmp_path_factory.mktemp("reference") / "project"
+    shutil.copytree(project.root, reference)
+    runs = [start_serve_builds(project, "served", True, MIXED, snapshots=True),
+            start_serve_builds(Project(reference), "full", False, MIXED, snapshots=True)]  # one per core
+    for run in runs:
+        finish(run)
+    for i in range(len(MIXED) + 1):
+        served, full = project.root / f"served-{i}", reference / f"full-{i}"
+        if i == 4:
+            for site in (served, full):
+                home = (site / "index.html").read_text(encoding="utf-8")
+                assert "handbook/rituals/show-and-tell.yaml:" in home and "unknown-field" in home
+            continue
+        assert_same_site(served, full)
+
+
 def test_dirty_preview_rebuilds_only_what_changed(project):
     served = serve_builds(project, "served", True, STEPS["a prose edit"])
     rebuilt = json.loads((served / ".last-build.json").read_text())
