@@ -16,10 +16,10 @@ from .codes import CODES
 from .diagnostics import Diagnostic, errors, format_report, summary
 from .history import diff
 from .lints import run_lints
-from .loader import load_file
+from .model.loader import load_file
 from .model import read_handbook
-from .scaffold import create_entity, find_kind
-from .schema import KINDS
+from .model.declare import Model, default_model, load_model
+from .scaffold import create_entity
 from .schema_export import write_schemas
 
 
@@ -82,9 +82,13 @@ def check(directory: Path, fmt: str, strict: bool, stale: bool, today: str | Non
 @main.command()
 @click.option("--out", "out_dir", default="schemas", show_default=True, type=click.Path(file_okay=False, path_type=Path),
               help="folder to write the JSON Schema files into")
-def schema(out_dir: Path) -> None:
-    """Write the JSON Schema (draft 2020-12) of every kind, for editors and other tools."""
-    for path in write_schemas(out_dir):
+@click.option("--dir", "directory", default="handbook", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="the handbook folder, for its own model")
+def schema(out_dir: Path, directory: Path) -> None:
+    """Write the JSON Schema (draft 2020-12) of every kind of the handbook's model (built-in kinds
+    and its own), and of model.yaml, for editors and other tools."""
+    model = _model(directory) if directory.is_dir() else default_model()
+    for path in write_schemas(model, out_dir):
         click.echo(str(path))
 
 
@@ -94,11 +98,13 @@ def schema(out_dir: Path) -> None:
 @click.option("--dir", "directory", default="handbook", show_default=True,
               type=click.Path(file_okay=False, path_type=Path), help="the handbook folder")
 def new(kind: str, name: str, directory: Path) -> None:
-    """Create a starter file for a new KIND (ritual, interface, funding, team, principle) called NAME."""
-    found = find_kind(kind)
+    """Create a starter file for a new KIND (ritual, interface, funding, team, principle, or a kind of
+    the handbook's own model) called NAME."""
+    model = _model(directory) if directory.is_dir() else default_model()
+    found = model.find(kind)
     if found is None:
-        raise click.UsageError(f"unknown kind '{kind}'; use one of: {', '.join(k.schema for k in KINDS.values())}")
-    known = {k: sorted(p.stem for p in (directory / k).glob("*.y*ml")) for k in KINDS}
+        raise click.UsageError(f"unknown kind '{kind}'; use one of: {', '.join(k.schema for k in model.kinds.values())}")
+    known = {k: sorted(p.stem for p in (directory / k).glob("*.y*ml")) for k in model.kinds}
     meta = _meta_data(directory)
     if isinstance(meta.get("owner"), str):  # reference the handbook's owner team first
         known["teams"] = [meta["owner"]] + [t for t in known["teams"] if t != meta["owner"]]
@@ -169,6 +175,16 @@ def explain(code: str | None) -> None:
         close = difflib.get_close_matches(code, CODES, n=1)
         raise click.UsageError(f"unknown code '{code}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
     click.echo(f"{code} ({c.severity}): {c.title}\n\n{c.explanation}\n\nHow to fix: {c.fix}")
+
+
+def _model(directory: Path) -> Model:
+    """The handbook's effective model; its problems end the command (exit 1)."""
+    model, problems = load_model(directory, Path.cwd())
+    if model is None:
+        click.echo(format_report(problems), err=True)
+        click.echo(f"{summary(problems)}: the handbook's model must be fixed first", err=True)
+        sys.exit(1)
+    return model
 
 
 def _meta_data(directory: Path) -> dict:

@@ -92,6 +92,12 @@ CODES: dict[str, Code] = {
     "deprecation-cycle": Code("error", "deprecated_by forms a cycle",
                               "Following `deprecated_by` from interface to interface leads back to the start, so no "
                               "interface is the current one.", "End the chain at an interface that is not deprecated."),
+    "model": Code("error", "The handbook's model cannot be built",
+                  "handbook/model.yaml declares the handbook's own fields, vocabularies, lints and kinds. This part "
+                  "of it names an unknown type, kind or vocabulary, changes what a built-in field is, or uses a "
+                  "name the site needs for itself, so no file could be checked against it.",
+                  "Fix the declaration at the line shown; the hint lists what is allowed. The format is in the "
+                  "README, section \"Make it your own\", and in schemas/model.schema.json."),
     "template": Code("error", "Template error", "A Jinja template failed while rendering a page.",
                      "Fix the template at the line shown; templates use StrictUndefined, so a misspelt name fails."),
     # --- lints
@@ -133,4 +139,12 @@ CODES: dict[str, Code] = {
     "deprecated-in-use": Code("warning", "Deprecated interface still in use",
                               "A ritual or team still depends on an interface that has been deprecated.",
                               "Move to the replacing interface."),
+}
+
+
+# Codes that lints report: a handbook's model may switch each off or make it an error.
+LINT_CODES = {
+    "unconsumed-interface", "unproduced-interface", "zombie-ritual", "missing-required-interface",
+    "funding-targets-infeasible", "allocation-not-100", "too-many-categories", "review-overdue",
+    "page-link-in-prose", "deprecated-in-use", "deprecation-cycle", "review-in-future",
 }

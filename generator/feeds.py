@@ -18,7 +18,6 @@ from pydantic import BaseModel, Field
 
 from .model import Entity, Handbook
 from .render import site_url
-from .schema import KINDS
 
 FREQ = {"day": "DAILY", "week": "WEEKLY", "month": "MONTHLY", "year": "YEARLY"}
 API_VERSION = "1"
@@ -176,7 +175,7 @@ def site_files(handbook: Handbook, use_directory_urls: bool = True,
     files = {"calendar.ics": feed(f"{name}: rituals", rituals)}
     for team in handbook.of("teams"):
         files[f"calendar/{team.id}.ics"] = feed(f"{name}: {team.name}", team_rituals(team, rituals))
-    head = ApiHandbook(name=name, handbook=_fields(meta), counts={kind: len(handbook.of(kind)) for kind in KINDS},
+    head = ApiHandbook(name=name, handbook=_fields(meta), counts={kind: len(handbook.of(kind)) for kind in handbook.model.kinds},
                        entities=[]).model_dump(mode="json")
     head.pop("entities")
     entities = ",".join(_entity_json(e, handbook, use_directory_urls, reuse) for e in handbook.all())

@@ -13,6 +13,7 @@ import os
 import signal
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -51,6 +52,7 @@ def docs_files(config) -> list[File]:
     return [f for f in files if f.inclusion != InclusionLevel.EXCLUDED]
 
 
+@lru_cache(maxsize=65536)  # serve asks again after every edit, for the same pages
 def dest_uri(src_uri: str, use_directory_urls: bool) -> str:
     """Where MkDocs writes the file that pretends to be `src_uri` under docs_dir."""
     return File(src_uri, None, "", use_directory_urls).dest_uri

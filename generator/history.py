@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .loader import YamlProblem, parse_text, read_regular
-from .schema import KINDS, META_FILE
+from .model.loader import YamlProblem, parse_text, read_regular
+from .model.validate import META_FILE
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's id of the empty tree
 SHORT_TEXT = 60
@@ -21,7 +21,7 @@ SHORT_TEXT = 60
 
 @dataclass
 class EntityChange:
-    kind: str  # a KINDS key, or "handbook"
+    kind: str  # a kind's folder name, or "handbook"
     id: str
     name: str
     action: str  # added, removed, renamed, changed
@@ -65,7 +65,8 @@ def _identify(path: str, prefix: str) -> tuple[str, str] | None:
     parts = PurePosixPath(path).relative_to(prefix).parts
     if parts == (META_FILE,):
         return "handbook", "handbook"
-    if len(parts) >= 2 and parts[0] in KINDS and parts[-1].endswith((".yaml", ".yml")):
+    # Any kind folder, as it was then: a kind the model declared at that revision may be gone now.
+    if len(parts) >= 2 and not parts[0].startswith(("_", ".")) and parts[-1].endswith((".yaml", ".yml")):
         return parts[0], PurePosixPath(parts[-1]).stem
     return None
 

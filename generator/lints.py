@@ -7,6 +7,7 @@ explanation for `handbook explain` lives in codes.py.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any, Callable, Iterator
 
@@ -35,7 +36,14 @@ def _written_or_name(entity: Entity, field: str) -> tuple:
 
 
 def run_lints(handbook: Handbook, today: date) -> list[Diagnostic]:
-    return [d for fn in LINTS for d in fn(handbook, today)]
+    """Every lint's findings, at the severity the handbook's model gives each code (or none: off)."""
+    found = []
+    for fn in LINTS:
+        for d in fn(handbook, today):
+            severity = handbook.model.severity(d.code, d.severity)
+            if severity is not None:
+                found.append(d if severity == d.severity else replace(d, severity=severity))
+    return found
 
 
 @lint

@@ -173,7 +173,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
             own = sorted(f.src_uri for f in files.documentation_pages() if f.src_uri not in generated)
             config.nav = build_nav(self.pages, self.config.nav_threshold, own)
         if self.preview is not None:
-            self.preview.remove_stale(files, config.site_dir)
+            self.preview.remove_stale(files, config)
             self.preview.check_nav(config.nav, self.pages, files)
         if self.error_pages is not None:
             self.error_pages.remember(files)

@@ -161,7 +161,8 @@ class Preview:
         self.signature: str | None = None
         self.rebuilt: dict[str, None] = {}  # pages this build processes, in order
         self.made: dict[str, File] = {}  # src_uri -> file this build generates
-        self.outputs: dict[str, tuple[str, str | None]] = {}  # dest_uri -> (src_uri, page URL) of those files
+        self.outputs: dict[str, tuple[str, str | None]] = {}  # src_uri -> (dest_uri, page URL) of those files
+        self.outputs_dirs: bool | None = None  # use_directory_urls when `outputs` was made
         self.removed: set[str] = set()  # URLs of the pages the previous build had and this one has not
         self.expected_entries: list | None = None
         self.watcher = None
@@ -195,23 +196,28 @@ class Preview:
         self.made[uri] = file
         return file
 
-    def remove_stale(self, files, site_dir: str) -> None:
+    def remove_stale(self, files, config) -> None:
         """Remove what the previous build generated and this one does not: its output in site_dir
         (a dirty build never cleans it; the server would still serve a deleted entity's page) and
         its page file. Only this session's generated output, never a file another one claims."""
-        outputs = {f.dest_uri: (uri, f.url if f.is_documentation_page() else None) for uri, f in self.made.items()}
-        claimed = {f.dest_uri for f in files}
-        root = Path(site_dir).resolve()
+        same_urls = config.use_directory_urls == self.outputs_dirs
+        previous = self.outputs
+        current = {uri: previous[uri] if same_urls and uri in previous
+                   else (f.dest_uri, f.url if f.is_documentation_page() else None) for uri, f in self.made.items()}
+        gone = [(uri, *out) for uri, out in previous.items() if current.get(uri, (None,))[0] != out[0]]
         self.removed = set()
-        for dest, (uri, url) in self.outputs.items():
-            if dest in claimed:
-                continue
-            remove_output(root, dest)
-            if uri not in self.made:
-                self.files.forget(uri)
-            if url is not None:
-                self.removed.add(url)
-        self.outputs, self.made = outputs, {}
+        if gone:
+            claimed = {f.dest_uri for f in files}
+            root = Path(config.site_dir).resolve()
+            for uri, dest, url in gone:
+                if dest in claimed:
+                    continue
+                remove_output(root, dest)
+                if uri not in self.made:
+                    self.files.forget(uri)
+                if url is not None:
+                    self.removed.add(url)
+        self.outputs, self.outputs_dirs, self.made = current, config.use_directory_urls, {}
 
     def check_nav(self, nav: list, pages: list[RenderedPage], files) -> None:
         """Rebuild every page when what every page shows (nav, titles, tags) changed; otherwise

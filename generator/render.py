@@ -18,7 +18,6 @@ from . import diagrams
 from .diagnostics import Diagnostic
 from .fragments import hold, in_use, standalone
 from .model import Entity, Handbook
-from .schema import KINDS
 from .text import escape_plain, render_block, render_inline
 
 
@@ -130,7 +129,7 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
     )
     # `join` is replaced because Jinja's own marks the result safe after HTML escaping only.
     env.filters.update(md=_prose, md_inline=render_inline, front=_json_text, page_title=_page_title, join=_join)
-    env.globals.update(link=_link, url=_url, href=_page_href, held=_held, KINDS=KINDS, neighbourhood=_neighbourhood,
+    env.globals.update(link=_link, url=_url, href=_page_href, held=_held, neighbourhood=_neighbourhood,
                        interface_map=_interface_map, funding_chart=_funding_chart)
     return env
 
@@ -197,6 +196,7 @@ class Renderer:
         meta = handbook.meta.data
         return {
             "handbook": handbook,
+            "model": handbook.model,
             "meta": meta,
             "page_uri": page_uri,
             "today": self.options.today,
@@ -216,10 +216,10 @@ class Renderer:
         for template, uri in EXTRA_PAGES:
             yield self.render_page(handbook, template, uri)
         yield self.render_page(handbook, "changes.md.j2", "changes.md", commits=commits)
-        for kind in KINDS.values():
-            yield self.render_page(handbook, f"index_{kind.name}.md.j2", f"{kind.name}/index.md",
+        for kind in handbook.model.kinds.values():
+            yield self.render_page(handbook, kind.index_template, f"{kind.name}/index.md",
                                    kind=kind, entities=handbook.of(kind.name))
-            template = self.env.get_template(kind.template)
+            template = self.env.get_template(kind.page_template)
             for entity in handbook.of(kind.name):
                 if only is None or entity.url in only:
                     yield self.render_entity(handbook, entity, template)
@@ -230,9 +230,10 @@ class Renderer:
         return _page(uri, self.env.get_template(template), context, source)
 
     def render_entity(self, handbook: Handbook, entity: Entity, template=None) -> RenderedPage:
-        template = template or self.env.get_template(KINDS[entity.kind].template)
+        kind = handbook.model.kinds[entity.kind]
+        template = template or self.env.get_template(kind.page_template)
         due = entity.review_due(handbook.meta.data.review_period_days)
-        context = self._context(handbook, entity.url, entity=entity, kind=KINDS[entity.kind],
+        context = self._context(handbook, entity.url, entity=entity, kind=kind,
                                 review_due=due, stale=bool(due and due < self.options.today))
         return _page(entity.url, template, context, entity.path, entity)
 

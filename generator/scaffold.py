@@ -12,18 +12,10 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from .diagnostics import excerpt
-from .schema import (KINDS, LINE_PATTERN, MAX_ID_CHARS, MAX_NAME_CHARS, Cadence, Kind, Ref, Target, field_shape,
-                     slugify)
+from .model.declare import Kind
+from .model.types import LINE_PATTERN, MAX_ID_CHARS, MAX_NAME_CHARS, Cadence, Ref, Target, field_shape, slugify
 
 SCHEMA_DIR_FROM_ENTITY = "../../schemas"
-
-
-def find_kind(word: str) -> Kind | None:
-    word = word.lower().strip()
-    for kind in KINDS.values():
-        if word in (kind.name, kind.schema, kind.singular):
-            return kind
-    return None
 
 
 def _ref_in(shape: tuple) -> Ref | None:

@@ -14,9 +14,11 @@ from click.testing import CliRunner
 from pydantic import BaseModel
 
 from generator.cli import main
-from generator.loader import MAX_FILE_BYTES
-from generator.schema import field_shape
-from generator.schema import KINDS
+from generator.model.loader import MAX_FILE_BYTES
+from generator.model.declare import default_model
+from generator.model.types import field_shape
+
+KINDS = default_model().kinds
 
 from test_render import assert_inert
 

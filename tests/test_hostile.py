@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from generator.cli import main
 from generator.diagnostics import Diagnostic, format_report
-from generator.loader import MAX_FILE_BYTES, parse_text, read_regular, YamlProblem
+from generator.model.loader import MAX_FILE_BYTES, parse_text, read_regular, YamlProblem
 from generator.text import escape_plain
 
 from test_bad_input import check, cwd

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from generator.loader import MAX_DEPTH, MAX_FILE_BYTES, load_file, parse_text
+from generator.model.loader import MAX_DEPTH, MAX_FILE_BYTES, load_file, parse_text
 
 
 def only(raw: bytes | str):

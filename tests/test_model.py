@@ -62,12 +62,12 @@ def test_reference_to_an_invalid_file_is_not_reported_twice(project):
 
 
 def test_parse_cache_rereads_only_changed_files(project, monkeypatch):
-    import generator.model as model
+    import generator.model.graph as model
     cache: dict = {}
     first, _ = read_handbook(project.handbook, project.root, cache)
     reads = []
     original = model.load_and_validate
-    monkeypatch.setattr(model, "load_and_validate", lambda source: reads.append(source.id) or original(source))
+    monkeypatch.setattr(model, "load_and_validate", lambda source, m: reads.append(source.id) or original(source, m))
     project.edit("handbook/rituals/demo-day.yaml", "summary: Teams show", "summary: Teams demo")
     second, _ = read_handbook(project.handbook, project.root, cache)
     assert reads == ["demo-day"]

@@ -9,11 +9,13 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.loader import Document, parse_text
+from generator.model.loader import Document, parse_text
 from generator.text import _render, is_plain, markdown_to_html
-from generator.schema import KINDS
-from generator.validate import SourceFile, validate_document
+from generator.model.declare import default_model
+from generator.model.validate import SourceFile, validate_document
 
+MODEL = default_model()
+KINDS = MODEL.kinds
 FIELD_NAMES = sorted({name for kind in KINDS.values() for name in kind.model.model_fields} | {"trigger", "team", "role"})
 
 scalars = st.one_of(
@@ -29,7 +31,7 @@ documents = st.dictionaries(keys, values, max_size=12)
 
 def validate_everywhere(doc: Document) -> None:
     for kind in list(KINDS) + ["handbook"]:
-        model, diags = validate_document(SourceFile(kind, "x", Path("x.yaml"), "x.yaml"), doc)
+        model, diags = validate_document(SourceFile(kind, "x", Path("x.yaml"), "x.yaml"), doc, MODEL)
         assert (model is None) == bool(diags)
         for d in diags:
             assert d.line >= 1 and d.col >= 1 and d.message

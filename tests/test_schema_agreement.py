@@ -9,13 +9,15 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from generator.loader import load_file
+from generator.model.loader import load_file
+from generator.model.declare import load_model
 from generator.schema_export import all_schemas
-from generator.validate import SourceFile, validate_document
+from generator.model.validate import SourceFile, validate_document
 
 from conftest import REPO
 
-SCHEMAS = all_schemas()
+MODEL = load_model(REPO / "handbook", REPO)[0]
+SCHEMAS = all_schemas(MODEL)
 STEM = {"principles": "principle", "rituals": "ritual", "interfaces": "interface", "funding": "funding", "teams": "team"}
 
 
@@ -79,12 +81,12 @@ for kind, path in shipped():
 
 @pytest.mark.parametrize("kind, data, expected", CASES)
 def test_schema_and_validator_agree(kind, data, expected):
-    from generator.loader import Document
+    from generator.model.loader import Document
     schema = SCHEMAS["handbook" if kind == "handbook" else STEM[kind]]
     validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
     by_schema = not list(validator.iter_errors(as_json(data)))
     source = SourceFile(kind, "x", Path("x.yaml"), "x.yaml")
-    model, _ = validate_document(source, Document("x.yaml", data))
+    model, _ = validate_document(source, Document("x.yaml", data), MODEL)
     by_validator = model is not None
     assert (by_schema, by_validator) == (expected, expected)
 

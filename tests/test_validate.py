@@ -73,7 +73,7 @@ def test_nested_errors_point_into_lists(project):
     project.edit("handbook/interfaces/team-charter.yaml", "  - name: Mission\n", "  - nam: Mission\n")
     _, diags = check(project)
     participant = find(diags, WBR, "invalid-value")
-    assert "either a `team` or a `role`" in participant.message
+    assert "either `team` or `role`" in participant.message
     assert (participant.line, participant.col) == (line_of(project, WBR, "team: data-platform"), 5)
     field = find(diags, "team-charter.yaml", "unknown-field")
     assert "'nam'" in field.message
@@ -91,7 +91,7 @@ def test_cadence_and_target_parse_or_explain(project):
 
 
 def test_cadence_forms(project):
-    from generator.schema import Cadence
+    from generator.model.types import Cadence
     assert (Cadence.parse("every 2 weeks").every, Cadence.parse("every 2 weeks").unit) == (2, "week")
     assert (Cadence.parse("Quarterly").every, Cadence.parse("quarterly").unit) == (3, "month")
     assert Cadence.parse({"trigger": "after an incident"}).is_regular is False

@@ -17,15 +17,17 @@ from typing import Any, Iterator
 
 from pydantic import BaseModel
 
-from .diagnostics import Diagnostic, errors, excerpt
+from ..diagnostics import Diagnostic, errors, excerpt
+from .declare import Model, load_model
 from .loader import Document
-from .schema import KINDS, HandbookMeta, field_shape, ref_fields
-from .validate import did_you_mean, discover, load_and_validate
+from .located import did_you_mean
+from .types import Ref, ref_fields
+from .validate import discover, load_and_validate
 
 
 @dataclass(eq=False)
 class Entity:
-    kind: str  # a KINDS key, "handbook" or "pillars"
+    kind: str  # a kind's folder name, "handbook" or "pillars"
     id: str
     data: BaseModel
     path: str  # project-relative source file
@@ -87,9 +89,10 @@ class Relation:
 class Handbook:
     meta: Entity
     entities: dict[str, dict[str, Entity]]  # kind -> id -> entity, each kind sorted by name
+    model: Model
 
     def all(self) -> Iterator[Entity]:
-        for kind in KINDS:
+        for kind in self.model.kinds:
             yield from self.entities.get(kind, {}).values()
 
     def of(self, kind: str) -> list[Entity]:
@@ -119,7 +122,7 @@ class Handbook:
         return shares
 
     def __len__(self) -> int:
-        return sum(len(v) for k, v in self.entities.items() if k in KINDS)
+        return sum(len(v) for k, v in self.entities.items() if k in self.model.kinds)
 
 
 # --- references ----------------------------------------------------------------------------------
@@ -145,7 +148,7 @@ def iter_refs(value: Any, shape: tuple, loc: tuple, item: Any) -> Iterator[tuple
 
 
 def _link(entities: list[Entity], index: dict[str, dict[str, Entity]], invalid: set[tuple[str, str]],
-          unknowable: set[str] = frozenset()) -> list[Diagnostic]:
+          unknowable: set[str], model: Model) -> list[Diagnostic]:
     diags: list[Diagnostic] = []
     for entity in entities:
         data = entity.data
@@ -156,7 +159,7 @@ def _link(entities: list[Entity], index: dict[str, dict[str, Entity]], invalid: 
                     continue  # the target exists but has errors of its own, already reported
                 if target is None:
                     line, col = entity.position(loc, key=is_key)
-                    kind_word = KINDS[ref.kind].singular if ref.kind in KINDS else ref.kind.rstrip("s")
+                    kind_word = model.kinds[ref.kind].singular if ref.kind in model.kinds else ref.kind.rstrip("s")
                     known = index.get(ref.kind, {})
                     where = "in handbook.yaml" if ref.kind == "pillars" else f"under {ref.kind}/"
                     diags.append(Diagnostic(
@@ -204,30 +207,33 @@ def read_handbook(handbook_dir: Path, project_dir: Path | None = None,
         return _read_handbook(handbook_dir, project_dir, cache)
 
 
-def _load_cached(source, cache: ParseCache | None) -> tuple:
+def _load_cached(source, cache: ParseCache | None, model: Model) -> tuple:
     if cache is None:
-        return load_and_validate(source)
+        return load_and_validate(source, model)
     try:
-        stat = source.path.stat()
-        stamp = (stat.st_mtime_ns, stat.st_size)
+        stat = source.path.lstat()
+        stamp = (stat.st_mtime_ns, stat.st_size, model.digest)  # a changed model re-validates every file
     except OSError:
-        return load_and_validate(source)
+        return load_and_validate(source, model)
     hit = cache.get(source.path)
     if hit is None or hit[0] != stamp:
-        hit = cache[source.path] = (stamp, load_and_validate(source))
+        hit = cache[source.path] = (stamp, load_and_validate(source, model))
     return hit[1]
 
 
 def _read_handbook(handbook_dir: Path, project_dir: Path | None,
                    cache: ParseCache | None) -> tuple[Handbook | None, list[Diagnostic]]:
     project_dir = project_dir or handbook_dir.parent
-    sources, diags = discover(handbook_dir, project_dir)
-    index: dict[str, dict[str, Entity]] = {kind: {} for kind in ("pillars", *KINDS)}
+    model, diags = load_model(handbook_dir, project_dir)
+    if model is None:  # the model's own problems; no file can be checked without it
+        return None, diags
+    sources, diags = discover(handbook_dir, project_dir, model)
+    index: dict[str, dict[str, Entity]] = {kind: {} for kind in ("pillars", *model.kinds)}
     meta: Entity | None = None
     invalid: set[tuple[str, str]] = set()
     unknowable: set[str] = set()  # kinds whose ids cannot be known in this run
     for source in sources:
-        doc, data, problems = _load_cached(source, cache)
+        doc, data, problems = _load_cached(source, cache, model)
         diags.extend(problems)  # cached lists are never changed: extend copies
         if data is None:
             invalid.add((source.kind, source.id))
@@ -238,7 +244,6 @@ def _read_handbook(handbook_dir: Path, project_dir: Path | None,
         entity = Entity(source.kind, source.id, data, source.rel, doc)
         if source.kind == "handbook":
             meta = entity
-            assert isinstance(data, HandbookMeta)
             for i, pillar in enumerate(data.pillars):
                 if pillar.id in index["pillars"]:
                     line, col = entity.position(("pillars", i, "id"))
@@ -247,12 +252,12 @@ def _read_handbook(handbook_dir: Path, project_dir: Path | None,
                 index["pillars"][pillar.id] = Entity("pillars", pillar.id, pillar, source.rel, doc, ("pillars", i))
         else:
             index[source.kind][source.id] = entity
-    linkable = [e for kind in KINDS for e in index[kind].values()] + ([meta] if meta else [])
+    linkable = [e for kind in model.kinds for e in index[kind].values()] + ([meta] if meta else [])
     if meta is None:
         unknowable.add("pillars")
-    diags.extend(_link(linkable, index, invalid, unknowable))
+    diags.extend(_link(linkable, index, invalid, unknowable, model))
     if errors(diags) or meta is None:
         return None, diags
-    for kind in KINDS:
+    for kind in model.kinds:
         index[kind] = dict(sorted(index[kind].items(), key=lambda kv: kv[1].name.lower()))
-    return Handbook(meta, index), diags
+    return Handbook(meta, index, model), diags

@@ -17,7 +17,7 @@ from typing import Any, Sequence
 
 import yaml
 
-from .diagnostics import Diagnostic, excerpt
+from ..diagnostics import Diagnostic, excerpt
 
 try:  # PyYAML's libyaml binding: ~10x faster than the pure-Python parser.
     from yaml import CSafeLoader as _EventLoader

@@ -1,0 +1,710 @@
+"""Model: kinds of entity as declarations, and the validators built from them.
+
+A kind is one declaration: its folder, labels, blurb, templates, nav order, diagram style and
+fields (type, required, description, default; references with the label of their reverse side).
+The built-in kinds are declarations shipped in `kinds/`, read by the same code as a handbook's own
+`model.yaml`, which can add fields to any kind, extend or replace vocabularies, make fields
+optional or required, set the tag pattern, switch lints off or to errors, and declare new kinds.
+Everything downstream (validation, JSON Schema, starters, pages, nav, API, Changes) reads the
+resulting `Model`; pydantic validators are built from it with `create_model`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, RootModel, create_model, model_validator
+from pydantic_core import PydanticCustomError
+
+from ..codes import CODES, LINT_CODES
+from ..diagnostics import Diagnostic, excerpt
+from .loader import Document, load_file, parse_text
+from . import types as t
+from .located import did_you_mean, validate_data
+
+BUILTIN_DIR = Path(__file__).parent / "kinds"
+MODEL_FILE = "model.yaml"  # a handbook's own model, beside handbook.yaml
+META_FILE = "handbook.yaml"
+MODEL_VERSION = 1
+
+LintSetting = Literal[tuple("off warning error".split())]  # type: ignore[misc]
+TypeName = Literal["text", "markdown", "integer", "number", "percent", "boolean", "date", "datetime", "duration",
+                   "url", "email", "enum", "list", "map", "object", "ref", "cadence", "target", "timezone", "slug",
+                   "tags"]
+# What a handbook may change in a field it did not declare: never its type or what it refers to.
+CHANGEABLE = {"required", "default", "description", "example", "label", "reverse_label"}
+# Folder names the site needs for itself, and names an entity already has as attributes.
+RESERVED_KINDS = {"api", "assets", "calendar", "search", "tags", "changes", "reviews", "map", "index", "pillars",
+                  "handbook", "model", "templates", "schemas"}
+RESERVED_FIELDS = {n for n in dir(BaseModel) if not n.startswith("_")} | {
+    "kind", "id", "data", "path", "doc", "loc", "refs", "backrefs", "url", "targets", "sources", "position",
+    "review_due"}
+NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+# --- the declaration format (also the JSON Schema of model.yaml) --------------------------------
+
+class _Decl(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class FieldDecl(_Decl):
+    """One field: its type and, by type, what it holds."""
+
+    type: Optional[TypeName] = Field(None, description="the value type; leave out to change a field declared elsewhere")
+    required: Optional[bool] = Field(None, description="must every file write it? (default: no)")
+    default: Any = Field(None, description="value when the file does not write it")
+    description: Optional[str] = Field(None, description="shown in editors, starters and hints")
+    example: Any = Field(None, description="value used in `handbook new` starters")
+    label: Optional[str] = Field(None, description="heading on pages (default: the field name, humanised)")
+    of: Optional["FieldDecl"] = Field(None, description="list: the type of each item")
+    key: Optional["FieldDecl"] = Field(None, description="map: the type of the keys (text or ref)")
+    value: Optional["FieldDecl"] = Field(None, description="map: the type of the values")
+    fields: Optional[dict[str, "FieldDecl"]] = Field(None, description="object: its fields")
+    one_of: Optional[list[str]] = Field(None, description="object: exactly one of these fields is written")
+    title: Optional[str] = Field(None, description="object: its name in the JSON Schema")
+    to: Optional[str] = Field(None, description="ref: the kind referred to (a folder name, or pillars)")
+    reverse: Optional[str] = Field(None, description="ref: name of the relation seen from the target")
+    reverse_label: Optional[str] = Field(None, description="ref: label of the relation on the target's page")
+    values: Optional[list[str]] = Field(None, description="enum: the allowed values")
+    vocabulary: Optional[str] = Field(None, description="enum: a named vocabulary the model can extend")
+    min: Optional[float] = Field(None, description="integer, number: smallest value")
+    max: Optional[float] = Field(None, description="integer, number: largest value")
+    min_items: Optional[int] = Field(None, ge=0, description="list: fewest items")
+    max_length: Optional[int] = Field(None, ge=1, description="text: most characters")
+
+
+class TemplatesDecl(_Decl):
+    page: Optional[str] = Field(None, description="template of each entity's page (default: entity.md.j2)")
+    index: Optional[str] = Field(None, description="template of the kind's index page (default: index.md.j2)")
+
+
+class KindDecl(_Decl):
+    """A kind of entity: a folder of YAML files, one per entity."""
+
+    singular: Optional[str] = Field(None, description="one entity, in words, e.g. forum")
+    title: Optional[str] = Field(None, description="the kind's heading in the nav and on the home page, e.g. Forums")
+    blurb: Optional[str] = Field(None, description="one sentence on the home page's card")
+    schema_stem: Optional[str] = Field(None, alias="schema", description="file stem of its JSON Schema")
+    node: Optional[str] = Field(None, description="diagram style: a built-in kind's (ritual, team…) or a colour "
+                                                  "(teal, blue, purple, amber, red, green, grey, pink)")
+    order: Optional[int] = Field(None, description="place in the nav and on the home page (built-ins: 10-50)")
+    templates: Optional[TemplatesDecl] = None
+    common: bool = Field(True, description="whether it has the fields every kind has (name, owner, last_reviewed…)")
+    index_columns: Optional[list[str]] = Field(None, description="fields shown as columns of the index page")
+    fields: dict[str, FieldDecl] = Field({}, description="its fields, in page order")
+
+
+class VocabularyChange(_Decl):
+    add: list[str] = Field([], description="values to allow as well")
+    remove: list[str] = Field([], description="values to refuse from now on")
+
+
+class TagsDecl(_Decl):
+    pattern: str = Field(description="regular expression every tag must match (markup characters stay refused)")
+    description: Optional[str] = None
+
+
+class ModelDecl(_Decl):
+    """handbook/model.yaml: the handbook's own fields, vocabularies, lints and kinds."""
+
+    version: Literal[1] = Field(1, description="version of this file's format")
+    vocabularies: dict[str, list[str] | VocabularyChange] = Field(
+        {}, description="a list replaces a vocabulary; {add, remove} changes it")
+    tags: Optional[TagsDecl] = None
+    lints: dict[str, LintSetting] = Field({}, description="lint code -> off, warning or error")
+    kinds: dict[str, KindDecl] = Field({}, description="a built-in kind to extend, or a new kind, by folder name")
+
+
+# --- the resolved model ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Spec:
+    """One field of a kind, resolved: what the page, the validator and the starter need."""
+
+    name: str
+    type: str
+    required: bool = False
+    default: Any = None
+    has_default: bool = False
+    description: str = ""
+    example: Any = None
+    label: str = ""
+    of: "Spec | None" = None
+    key: "Spec | None" = None
+    value: "Spec | None" = None
+    fields: tuple["Spec", ...] = ()
+    one_of: tuple[str, ...] = ()
+    title: str = ""
+    to: str = ""
+    reverse: str = ""
+    reverse_label: str = ""
+    values: tuple[str, ...] = ()
+    vocabulary: str = ""
+    min: float | None = None
+    max: float | None = None
+    min_items: int | None = None
+    max_length: int | None = None
+    declared_in: str = ""  # the file that declared it (built-in or the handbook's model)
+
+    @property
+    def is_markdown(self) -> bool:
+        return self.type == "markdown" or (self.type == "list" and self.of is not None and self.of.type == "markdown")
+
+
+@dataclass(eq=False)
+class Kind:
+    """A kind of entity: the folder it lives in, its fields, its validator and its pages."""
+
+    name: str  # folder under handbook/, URL prefix
+    singular: str
+    title: str
+    blurb: str
+    schema: str  # file stem of its JSON Schema, e.g. "ritual"
+    node: str  # diagram style
+    order: int
+    page_template: str
+    index_template: str
+    index_columns: tuple[str, ...]
+    fields: dict[str, Spec]
+    model: type[BaseModel] = field(repr=False, default=None)  # type: ignore[assignment]
+    builtin: bool = True
+
+    @property
+    def template(self) -> str:
+        return self.page_template
+
+    @property
+    def references(self) -> list[Spec]:
+        """Every reference this kind can hold, at any depth, for reverse labels."""
+        found: list[Spec] = []
+
+        def walk(spec: Spec) -> None:
+            if spec.type == "ref":
+                found.append(spec)
+            for inner in (spec.of, spec.key, spec.value, *spec.fields):
+                if inner is not None:
+                    walk(inner)
+        for spec in self.fields.values():
+            walk(spec)
+        return found
+
+
+@dataclass(eq=False)
+class Model:
+    """The effective model of one handbook: built-in declarations plus its own model.yaml."""
+
+    kinds: dict[str, Kind]  # folder -> kind, in nav order
+    meta: Kind  # handbook.yaml
+    vocabularies: dict[str, tuple[str, ...]]
+    lints: dict[str, str]
+    tag_pattern: str
+    source: str | None = None  # the handbook's model file, when it has one
+    digest: str = ""  # identifies the declarations this model was built from
+
+    def find(self, word: str) -> Kind | None:
+        """A kind by folder name, schema stem or singular (`handbook new ritual`)."""
+        word = word.lower().strip()
+        return next((k for k in self.kinds.values() if word in (k.name, k.schema, k.singular)), None)
+
+    def validator(self, kind: str) -> type[BaseModel]:
+        return self.meta.model if kind == "handbook" else self.kinds[kind].model
+
+    def reverse_labels(self) -> dict[str, str]:
+        """Relation name -> label, for the reverse side of every reference."""
+        labels: dict[str, str] = {}
+        for kind in [self.meta, *self.kinds.values()]:
+            for spec in kind.references:
+                labels.setdefault(spec.reverse, spec.reverse_label)
+        return labels
+
+    def severity(self, code: str, default: str) -> str | None:
+        """A lint's severity as the model sets it; None when switched off."""
+        setting = self.lints.get(code)
+        return None if setting == "off" else (setting or default)
+
+
+# --- reading declarations ----------------------------------------------------------------------------
+
+class ModelError(Exception):
+    """Declarations that cannot make a model; carries located diagnostics."""
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        super().__init__("; ".join(d.format_text() for d in diagnostics))
+        self.diagnostics = diagnostics
+
+
+@dataclass
+class _Source:
+    """A declaration file being read: its document, for positions, and its path for messages."""
+
+    rel: str
+    doc: Document
+    prefix: tuple = ()
+    problems: list[Diagnostic] = field(default_factory=list)
+
+    def error(self, loc: tuple, message: str, hint: str | None = None, code: str = "model") -> None:
+        line, col = self.doc.position(self.prefix + tuple(loc), key=True)
+        self.problems.append(Diagnostic(self.rel, line, col, "error", code, message, hint))
+
+
+def _humanise(name: str) -> str:
+    return name.replace("_", " ").capitalize()
+
+
+def _camel(word: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", word) if part)
+
+
+def _read_builtin(name: str) -> tuple[_Source, Any]:
+    rel = f"generator/model/kinds/{name}.yaml"
+    doc, problems = load_file(BUILTIN_DIR / f"{name}.yaml", rel)
+    if doc is None:
+        raise ModelError(problems)
+    return _Source(rel, doc), doc.data
+
+
+def builtin_kind_names() -> list[str]:
+    return [p.stem for p in sorted(BUILTIN_DIR.glob("*.yaml")) if p.stem not in ("common", "handbook")]
+
+
+class _Builder:
+    """Turns declarations into a Model: merges the handbook's changes into the built-in kinds,
+    resolves vocabularies, checks every reference and name, and builds the validators."""
+
+    def __init__(self) -> None:
+        self.problems: list[Diagnostic] = []
+        self.vocabularies: dict[str, list[str]] = {}
+        self.vocabulary_home: dict[str, str] = {}
+
+    # Specs ------------------------------------------------------------------------------------
+    def spec(self, src: _Source, loc: tuple, name: str, decl: FieldDecl) -> Spec | None:
+        if decl.type is None:
+            src.error(loc, f"field '{name}' has no type", "give it one of: " + ", ".join(TypeName.__args__))
+            return None
+        kw: dict[str, Any] = {"name": name, "type": decl.type, "required": bool(decl.required),
+                              "description": decl.description or "", "example": decl.example,
+                              "label": decl.label or _humanise(name), "declared_in": src.rel}
+        if "default" in decl.model_fields_set:
+            kw.update(default=decl.default, has_default=True)
+        for attr in ("min", "max", "min_items", "max_length", "title", "vocabulary"):
+            if getattr(decl, attr) is not None:
+                kw[attr] = getattr(decl, attr)
+        wrong = self._misplaced(decl)
+        if wrong:
+            src.error(loc + (wrong,), f"'{wrong}' does not apply to a field of type {decl.type}",
+                      f"see `handbook explain model` for what each type takes")
+        if decl.type == "list":
+            if decl.of is None:
+                src.error(loc, f"list field '{name}' needs `of:`, the type of its items", "e.g. of: {type: text}")
+                return None
+            inner = self.spec(src, loc + ("of",), name, decl.of)
+            if inner is None:
+                return None
+            kw["of"] = inner
+        elif decl.type == "map":
+            if decl.key is None or decl.value is None:
+                src.error(loc, f"map field '{name}' needs `key:` and `value:`", "e.g. key: {type: ref, to: funding}")
+                return None
+            key, value = self.spec(src, loc + ("key",), name, decl.key), self.spec(src, loc + ("value",), name, decl.value)
+            if key is None or value is None:
+                return None
+            if key.type not in ("text", "ref", "slug"):
+                src.error(loc + ("key",), f"map keys are text or references, not {key.type}")
+            kw.update(key=key, value=value)
+        elif decl.type == "object":
+            if not decl.fields:
+                src.error(loc, f"object field '{name}' needs `fields:`")
+                return None
+            inner = [self.spec(src, loc + ("fields", n), n, d) for n, d in decl.fields.items()]
+            if None in inner:
+                return None
+            kw["fields"] = tuple(inner)  # type: ignore[arg-type]
+            for i, other in enumerate(decl.one_of or []):
+                if other not in decl.fields:
+                    src.error(loc + ("one_of", i), f"one_of names '{other}', which is not one of its fields")
+            kw["one_of"] = tuple(decl.one_of or ())
+        elif decl.type == "ref":
+            if not decl.to:
+                src.error(loc, f"reference field '{name}' needs `to:`, the kind it refers to")
+                return None
+            kw.update(to=decl.to, reverse=decl.reverse or "", reverse_label=decl.reverse_label or "")
+        elif decl.type == "enum":
+            values = list(decl.values or [])
+            if decl.vocabulary:
+                if values:
+                    self.vocabularies.setdefault(decl.vocabulary, values)
+                    self.vocabulary_home.setdefault(decl.vocabulary, src.rel)
+                elif decl.vocabulary not in self.vocabularies:
+                    src.error(loc + ("vocabulary",), f"unknown vocabulary '{excerpt(decl.vocabulary)}'"
+                              f"{did_you_mean(decl.vocabulary, self.vocabularies)}",
+                              "name a vocabulary of the built-in kinds, or give `values:`")
+                    return None
+            elif not values:
+                src.error(loc, f"enum field '{name}' needs `values:` or a `vocabulary:`")
+                return None
+            kw["values"] = tuple(values)
+        return Spec(**kw)
+
+    @staticmethod
+    def _misplaced(decl: FieldDecl) -> str | None:
+        allowed = {"list": {"of", "min_items"}, "map": {"key", "value"}, "object": {"fields", "one_of", "title"},
+                   "ref": {"to", "reverse", "reverse_label"}, "enum": {"values", "vocabulary"},
+                   "integer": {"min", "max"}, "number": {"min", "max"}, "text": {"max_length"}}.get(decl.type or "", set())
+        specific = {"of", "min_items", "key", "value", "fields", "one_of", "title", "to", "reverse", "reverse_label",
+                    "values", "vocabulary", "min", "max", "max_length"}
+        return next((k for k in decl.model_fields_set & specific if k not in allowed), None)
+
+    def change(self, src: _Source, loc: tuple, existing: Spec, decl: FieldDecl) -> Spec:
+        """A handbook's change to a field declared elsewhere: never its type."""
+        if decl.type is not None and decl.type != existing.type:
+            src.error(loc + ("type",), f"field '{existing.name}' is declared by {existing.declared_in} as "
+                      f"{existing.type}; a handbook cannot change its type",
+                      "add a field of your own under another name instead")
+            return existing
+        other = sorted(k for k in decl.model_fields_set - CHANGEABLE if k != "type")
+        if other:
+            src.error(loc + (other[0],), f"'{other[0]}' of field '{existing.name}' cannot be changed here",
+                      f"a handbook can change: {', '.join(sorted(CHANGEABLE))}; vocabularies are changed under "
+                      "`vocabularies:`")
+        kw: dict[str, Any] = {k: getattr(decl, k) for k in CHANGEABLE & decl.model_fields_set if k != "default"}
+        if "default" in decl.model_fields_set:
+            kw.update(default=decl.default, has_default=True)
+        return replace(existing, **kw)
+
+    # Kinds ------------------------------------------------------------------------------------
+    def kind(self, src: _Source, loc: tuple, name: str, decl: KindDecl, common: dict[str, Spec],
+             builtin: bool, base: Kind | None = None) -> Kind | None:
+        if base is None and not builtin and (not re.match(t.SLUG_PATTERN, name) or name in RESERVED_KINDS):
+            src.error(loc, f"'{excerpt(name)}' cannot be a kind's folder name",
+                      "use a lower-case slug that the site does not use itself: not "
+                      + ", ".join(sorted(RESERVED_KINDS)))
+            return None
+        fields: dict[str, Spec] = dict(base.fields) if base else (dict(common) if decl.common else {})
+        for fname, fdecl in decl.fields.items():
+            floc = loc + ("fields", fname)
+            if fname in fields:
+                fields[fname] = self.change(src, floc, fields[fname], fdecl)
+                continue
+            if not NAME_RE.match(fname) or fname in RESERVED_FIELDS:
+                src.error(floc, f"'{excerpt(fname)}' cannot be a field name",
+                          "use lower-case letters, digits and underscores, starting with a letter, and not a name an "
+                          "entity already has (" + ", ".join(sorted(RESERVED_FIELDS & {"id", "kind", "url", "path"})) + "…)")
+                continue
+            spec = self.spec(src, floc, fname, fdecl)
+            if spec is not None:
+                fields[fname] = spec
+        if base is not None:
+            for attr in ("singular", "title", "blurb", "node", "order", "templates", "index_columns"):
+                if attr in decl.model_fields_set:
+                    src.error(loc + (attr,), f"'{attr}' of the built-in kind '{name}' cannot be changed here",
+                              "override its templates in the project's templates/ folder instead")
+            return replace(base, fields=fields, model=None)
+        singular = decl.singular or (name[:-1] if name.endswith("s") else name)
+        templates = decl.templates or TemplatesDecl()
+        columns = tuple(decl.index_columns or [n for n, s in fields.items()
+                                                if n not in common and s.type in ("text", "enum", "ref", "date")][:3])
+        for i, column in enumerate(columns):
+            if column not in fields:
+                src.error(loc + ("index_columns", i), f"index column '{excerpt(column)}' is not a field of '{name}'"
+                          f"{did_you_mean(column, fields)}")
+        return Kind(name=name, singular=singular, title=decl.title or _humanise(name), blurb=decl.blurb or "",
+                    schema=decl.schema_stem or re.sub(r"[^a-z0-9]+", "-", singular.lower()).strip("-"),
+                    node=decl.node or "grey", order=decl.order if decl.order is not None else 100,
+                    page_template=templates.page or "entity.md.j2", index_template=templates.index or "index.md.j2",
+                    index_columns=columns, fields=fields, builtin=builtin)
+
+
+def _read(src: _Source, decl_model: type[BaseModel], data: Any) -> BaseModel | None:
+    result, problems = validate_data(src.rel, src.doc, decl_model, data)
+    src.problems.extend(problems)
+    return result
+
+
+def build_model(model_text: bytes | None = None, model_rel: str = f"handbook/{MODEL_FILE}") -> Model:
+    """The effective model: the built-in declarations, changed by a handbook's model.yaml (its
+    bytes, or None when the handbook has none). Raises ModelError with every problem found."""
+    return _build_cached(model_text, model_rel)
+
+
+@lru_cache(maxsize=8)
+def _build_cached(model_text: bytes | None, model_rel: str) -> Model:
+    builder = _Builder()
+    sources: list[_Source] = []
+    common_src, common_data = _read_builtin("common")
+    sources.append(common_src)
+    common_decls = _read(common_src, _CommonFields, common_data)
+    common: dict[str, Spec] = {}
+    if common_decls is not None:
+        for name, decl in common_decls.root.items():  # type: ignore[attr-defined]
+            spec = builder.spec(common_src, (name,), name, decl)
+            if spec is not None:
+                common[name] = spec
+    kinds: dict[str, Kind] = {}
+    meta_src, meta_data = _read_builtin("handbook")
+    sources.append(meta_src)
+    meta_decl = _read(meta_src, KindDecl, meta_data)
+    meta = builder.kind(meta_src, (), "handbook", meta_decl, common, True, None) if meta_decl else None
+    for name in builtin_kind_names():
+        src, data = _read_builtin(name)
+        sources.append(src)
+        decl = _read(src, KindDecl, data)
+        kind = builder.kind(src, (), name, decl, common, True) if decl else None
+        if kind is not None:
+            kinds[name] = kind
+    lints: dict[str, str] = {}
+    tag_pattern = t.TAG_PATTERN
+    own: ModelDecl | None = None
+    if model_text is not None:
+        doc, problems = parse_text(model_text, model_rel)
+        if doc is None:
+            raise ModelError(problems)
+        src = _Source(model_rel, doc)
+        sources.append(src)
+        own = _read(src, ModelDecl, doc.data)  # type: ignore[assignment]
+        if own is not None:
+            for name, decl in own.kinds.items():
+                loc = ("kinds", name)
+                if name == "handbook" or name in kinds:
+                    base = meta if name == "handbook" else kinds[name]
+                    changed = builder.kind(src, loc, name, decl, common, False, base) if base else None
+                    if changed is not None:
+                        if name == "handbook":
+                            meta = changed
+                        else:
+                            kinds[name] = changed
+                else:
+                    kind = builder.kind(src, loc, name, decl, common, False)
+                    if kind is not None:
+                        kinds[name] = kind
+            _vocabularies(src, own, builder)
+            lints = _lints(src, own)
+            if own.tags is not None:
+                tag_pattern = _tag_pattern(src, own.tags.pattern)
+    problems = [p for s in sources for p in s.problems]
+    if problems or meta is None:
+        raise ModelError(problems)
+    kinds = dict(sorted(kinds.items(), key=lambda kv: (kv[1].order, list(kinds).index(kv[0]))))
+    vocabularies = {k: tuple(v) for k, v in builder.vocabularies.items()}
+    model = Model(kinds, meta, vocabularies, lints, tag_pattern, model_rel if model_text is not None else None,
+                  hashlib.blake2b(model_text or b"", digest_size=8).hexdigest())
+    problems = _check_references(model, sources[-1] if own is not None else None)
+    if problems:
+        raise ModelError(problems)
+    _compile(model)
+    return model
+
+
+_CommonFields = RootModel[dict[str, FieldDecl]]
+
+
+def _vocabularies(src: _Source, own: ModelDecl, builder: _Builder) -> None:
+    for name, change in own.vocabularies.items():
+        loc = ("vocabularies", name)
+        if name not in builder.vocabularies:
+            src.error(loc, f"unknown vocabulary '{excerpt(name)}'{did_you_mean(name, builder.vocabularies)}",
+                      f"vocabularies: {', '.join(sorted(builder.vocabularies))}")
+            continue
+        if isinstance(change, list):
+            values = list(dict.fromkeys(change))
+        else:
+            current = builder.vocabularies[name]
+            for i, value in enumerate(change.remove):
+                if value not in current:
+                    src.error(loc + ("remove", i), f"'{excerpt(value)}' is not in vocabulary '{name}'")
+            values = [v for v in current if v not in change.remove] + [v for v in change.add if v not in current]
+        if not values:
+            src.error(loc, f"vocabulary '{name}' would be empty")
+        for i, value in enumerate(values):
+            if not isinstance(value, str) or not re.match(t.LINE_PATTERN, value) or not value.strip():
+                src.error(loc, f"vocabulary '{name}': {excerpt(value)!r} is not a one-line value")
+        builder.vocabularies[name] = values
+
+
+def _lints(src: _Source, own: ModelDecl) -> dict[str, str]:
+    for code in own.lints:
+        if code not in LINT_CODES:
+            src.error(("lints", code), f"'{excerpt(code)}' is not a lint{did_you_mean(code, LINT_CODES)}",
+                      "`handbook explain` lists the codes; lints are: " + ", ".join(sorted(LINT_CODES)))
+    return {code: setting for code, setting in own.lints.items() if code in LINT_CODES}
+
+
+def _tag_pattern(src: _Source, pattern: str) -> str:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        src.error(("tags", "pattern"), f"tags.pattern is not a regular expression: {excerpt(exc, 80)}")
+        return t.TAG_PATTERN
+    return pattern
+
+
+def _check_references(model: Model, src: _Source | None) -> list[Diagnostic]:
+    """Every `to:` names a kind; every reverse name is unique per target kind; enums resolved."""
+    problems: list[Diagnostic] = []
+    targets = set(model.kinds) | {"pillars"}
+    for kind in [model.meta, *model.kinds.values()]:
+        for spec in kind.references:
+            where = f"{kind.name}.{spec.name}"
+            if spec.to not in targets:
+                problems.append(_at(src, kind, spec, f"field '{where}' refers to unknown kind "
+                                    f"'{excerpt(spec.to)}'{did_you_mean(spec.to, targets)}",
+                                    f"kinds: {', '.join(sorted(targets))}"))
+                continue
+            # Specs are frozen for everyone else; the defaults of a reference are settled here, once.
+            if not spec.reverse:
+                object.__setattr__(spec, "reverse", f"{kind.name}_{spec.name}")
+            if not spec.reverse_label:
+                object.__setattr__(spec, "reverse_label", f"{kind.title} ({_humanise(spec.name).lower()})")
+    return problems
+
+
+def _at(src: _Source | None, kind: Kind, spec: Spec, message: str, hint: str) -> Diagnostic:
+    if src is not None and spec.declared_in == src.rel:
+        line, col = src.doc.position(("kinds", kind.name, "fields", spec.name), key=True)
+        return Diagnostic(src.rel, line, col, "error", "model", message, hint)
+    return Diagnostic(spec.declared_in, 0, 0, "error", "model", message, hint)
+
+
+# --- validators from declarations -----------------------------------------------------------------
+
+class Strict(BaseModel):
+    # Unknown keys are errors: they are nearly always typos of a real field.
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+def _compile(model: Model) -> None:
+    tag = t.tag_type(model.tag_pattern)
+    for kind in [model.meta, *model.kinds.values()]:
+        kind.model = _model_class(_camel(kind.title if kind.name == "handbook" else kind.schema), kind.fields.values(),
+                                  model, tag, (), kind.blurb)
+
+
+def _model_class(name: str, specs, model: Model, tag, one_of: tuple[str, ...], doc: str = "") -> type[BaseModel]:
+    definitions = {spec.name: _field(spec, model, tag) for spec in specs}
+    validators = {}
+    extra = None
+    if one_of:
+        extra = {"oneOf": [{"required": [n]} for n in one_of]}
+        validators["_one_of"] = model_validator(mode="after")(_one_of_check(one_of))
+    config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, json_schema_extra=extra)
+    return create_model(name, __config__=config, __validators__=validators, __doc__=doc or None, **definitions)
+
+
+def _one_of_check(names: tuple[str, ...]):
+    listed = " or ".join(f"`{n}`" for n in names)
+    example = " or ".join(f"`- {n}: …`" for n in names)
+
+    def check(self):
+        written = [n for n in names if getattr(self, n) is not None]
+        if len(written) != 1:
+            raise PydanticCustomError("one_of", f"write either {listed}, not both or neither", {"hint": f"write {example}"})
+        return self
+    return check
+
+
+def _field(spec: Spec, model: Model, tag) -> tuple[Any, Any]:
+    annotation = _annotation(spec, model, tag)
+    kw: dict[str, Any] = {}
+    if spec.description:
+        kw["description"] = spec.description
+    if spec.example is not None:
+        kw["examples"] = [spec.example]
+    if spec.type == "list" and spec.min_items:
+        kw["min_length"] = spec.min_items
+    if spec.required and not spec.has_default:
+        return annotation, Field(**kw)
+    if spec.has_default:
+        default = spec.default
+    elif spec.type in ("list", "tags"):
+        default = []
+    elif spec.type == "map":
+        default = {}
+    else:
+        default = None
+    if default is None:
+        annotation = Optional[annotation]
+    return annotation, Field(default, **kw)
+
+
+def _annotation(spec: Spec, model: Model, tag) -> Any:
+    from typing import Annotated
+    kind = spec.type
+    if kind == "text":
+        return Annotated[str, Field(min_length=1, max_length=spec.max_length, pattern=t.LINE_PATTERN)]
+    if kind == "markdown":
+        return Annotated[str, Field(min_length=1, description="Markdown text"), "markdown"]
+    if kind in ("integer", "number"):
+        base = int if kind == "integer" else float
+        low, high = (None if v is None else base(v) for v in (spec.min, spec.max))
+        return Annotated[base, Field(ge=low, le=high)]
+    if kind == "percent":
+        return t.Percent
+    if kind == "boolean":
+        return bool
+    if kind == "date":
+        return date
+    if kind == "datetime":
+        return t.LocalTime
+    if kind == "duration":
+        return t.DurationField
+    if kind == "url":
+        return t.Url
+    if kind == "email":
+        return t.Email
+    if kind == "cadence":
+        return t.CadenceField
+    if kind == "target":
+        return t.TargetField
+    if kind == "timezone":
+        return t.Timezone
+    if kind == "slug":
+        return Annotated[str, Field(pattern=t.SLUG_PATTERN)]
+    if kind == "tags":
+        return list[tag]
+    if kind == "enum":
+        values = model.vocabularies.get(spec.vocabulary, spec.values) if spec.vocabulary else spec.values
+        return Literal[tuple(values)]  # type: ignore[valid-type]
+    if kind == "ref":
+        return Annotated[str, t.Ref(spec.to, spec.reverse), Field(description=spec.description or f"id of one of the {spec.to}")]
+    if kind == "list":
+        return list[_annotation(spec.of, model, tag)]  # type: ignore[arg-type]
+    if kind == "map":
+        return dict[_annotation(spec.key, model, tag), _annotation(spec.value, model, tag)]  # type: ignore[misc]
+    if kind == "object":
+        return _model_class(spec.title or _camel(spec.name), spec.fields, model, tag, spec.one_of)
+    raise AssertionError(kind)
+
+
+# --- a handbook's model ---------------------------------------------------------------------------
+
+def load_model(handbook_dir: Path, project_dir: Path) -> tuple[Model | None, list[Diagnostic]]:
+    """The handbook's effective model, or None and every problem in its model.yaml."""
+    path = handbook_dir / MODEL_FILE
+    try:
+        rel = path.relative_to(project_dir).as_posix()
+    except ValueError:
+        rel = path.as_posix()
+    text: bytes | None = None
+    if path.exists() or path.is_symlink():
+        from .loader import YamlProblem, read_regular
+        try:
+            text = read_regular(path)
+        except YamlProblem as exc:
+            return None, [exc.diagnostic(rel)]
+        except OSError as exc:
+            return None, [Diagnostic(rel, 0, 0, "error", "unreadable", f"cannot read file: {exc.strerror or exc}")]
+    try:
+        return build_model(text, rel), []
+    except ModelError as exc:
+        return None, exc.diagnostics
+
+
+def default_model() -> Model:
+    """The built-in model alone (for tools that have no handbook at hand)."""
+    return build_model(None)

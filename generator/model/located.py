@@ -1,0 +1,126 @@
+"""Model: check data against a pydantic model and turn every pydantic error into a diagnostic
+at the file, line and column it concerns, with a hint. Used for entity files and for the model's
+own declarations alike."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from ..diagnostics import Diagnostic, excerpt
+from .loader import Document
+from .types import LINE_PATTERN, TAG_PATTERN, URL_PATTERN, field_shape
+
+
+def did_you_mean(word: str, candidates) -> str:
+    match = difflib.get_close_matches(str(word), list(candidates), n=1, cutoff=0.6)
+    return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+def validate_data(rel: str, doc: Document, model: type[BaseModel], data: Any = None) -> tuple[Any, list[Diagnostic]]:
+    """`data` (default: the document's) validated by `model`, or None and located diagnostics."""
+    try:
+        return model.model_validate(doc.data if data is None else data), []
+    except ValidationError as exc:
+        errs = exc.errors(include_url=False)
+        return None, [_diagnostic(rel, doc, model, err) for err in errs if not _explained_by_typo(err, errs)]
+
+
+def _explained_by_typo(err: dict, errs: list[dict]) -> bool:
+    """A missing field whose name an unknown field nearby is a misspelling of: report the typo only."""
+    if err["type"] != "missing":
+        return False
+    parent, name = err["loc"][:-1], err["loc"][-1]
+    return any(e["type"] == "extra_forbidden" and e["loc"][:-1] == parent
+               and difflib.get_close_matches(str(e["loc"][-1]), [name], n=1, cutoff=0.6) for e in errs)
+
+
+def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
+    """The model class that owns the last part of `loc`, following nested models, lists and dicts."""
+    shape: tuple = ("model", model)
+    for part in loc[:-1]:
+        if shape[0] in ("list", "dict"):  # part is an index or a key
+            shape = shape[1] if shape[0] == "list" else shape[2]
+        elif shape[0] == "model" and part in shape[1].model_fields:
+            shape = field_shape(shape[1], part)
+        else:
+            return None
+    return shape[1] if shape[0] == "model" else None
+
+
+def _yaml_kind(value: Any) -> str:
+    return {bool: "a yes/no value", int: "a number", float: "a number", type(None): "nothing",
+            list: "a list", dict: "a mapping"}.get(type(value), "a date" if hasattr(value, "isoformat") else "text")
+
+
+def _diagnostic(rel: str, doc: Document, model: type[BaseModel], err: dict) -> Diagnostic:
+    # pydantic adds "[key]" after a dict key that failed, and "function-…" for custom validators.
+    raw_loc = err["loc"]
+    on_key = "[key]" in raw_loc
+    loc = tuple(p for p in raw_loc if p != "[key]" and not str(p).startswith("function-"))
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    value = err.get("input")
+    field = ".".join(str(p) for p in loc) or "(file)"
+    owner = _model_at(model, loc)
+    name = loc[-1] if loc else None
+    info = owner.model_fields.get(name) if owner is not None and isinstance(name, str) else None
+    described = f" ({info.description})" if info is not None and info.description else ""
+
+    def at(code: str, message: str, hint: str | None = None, *, key: bool = on_key, where=loc) -> Diagnostic:
+        line, col = doc.position(where, key=key)
+        return Diagnostic(rel, line, col, "error", code, message, hint)
+
+    if kind == "extra_forbidden":
+        allowed = list(owner.model_fields) if owner is not None else []
+        return at("unknown-field", f"unknown field '{excerpt(name)}'{did_you_mean(name, allowed)}",
+                  f"fields allowed here: {', '.join(allowed)}" if allowed else None, key=True)
+    if kind == "missing":
+        return at("missing-field", f"missing required field '{name}'{described}",
+                  f"add `{name}:` to this {'item' if len(loc) > 1 else 'file'}", where=loc[:-1])
+    if kind == "literal_error":
+        hint = "YAML reads yes/no/on/off as true/false: quote such words" if isinstance(value, bool) else None
+        value = excerpt(doc.source_text(loc) or value)
+        options = [o.strip(" '") for o in str(ctx.get("expected", "")).replace(" or ", ", ").split(",")]
+        return at("invalid-value", f"{field}: '{value}' is not one of: {', '.join(options)}{did_you_mean(value, options)}",
+                  hint)
+    if kind in ("string_type", "string_sub_type"):
+        source = doc.source_text(loc)
+        if source is not None:
+            return at("wrong-type", f"{field}: expected text, but YAML read `{excerpt(source)}` as {_yaml_kind(value)}",
+                      f'quote it: {name}: "{excerpt(source)}"')
+        return at("wrong-type", f"{field}: expected text, found {_yaml_kind(value)}",
+                  "write a single line of text, or a `|` block for several lines")
+    if kind in ("list_type", "tuple_type"):
+        return at("wrong-type", f"{field}: expected a list, found {_yaml_kind(value)}",
+                  "write each item on its own line starting with `- `, or [a, b]")
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return at("wrong-type", f"{field}: expected a mapping of fields, found {_yaml_kind(value)}",
+                  "write `field: value` lines, indented under this key")
+    if kind.startswith("date") or kind.startswith("datetime"):
+        return at("invalid-date", f"{field}: '{excerpt(value)}' is not a date", "write dates as YYYY-MM-DD, e.g. 2026-03-31")
+    if kind in ("int_type", "int_parsing", "int_from_float", "bool_type", "bool_parsing"):
+        want = "a whole number" if kind.startswith("int") else "true or false"
+        return at("wrong-type", f"{field}: expected {want}, found {_yaml_kind(value)} '{excerpt(value)}'")
+    if kind == "string_too_short":
+        return at("invalid-value", f"{field}: must not be empty", "write a value, or remove the field if it is optional")
+    if kind == "too_short":
+        return at("invalid-value", f"{field}: needs at least {ctx.get('min_length', 1)} item(s)")
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == LINE_PATTERN:
+        return at("invalid-value", f"{field}: must be one line of text, without line breaks or control characters",
+                  "this field is shown as plain text in headings, tables and menus; join the lines (a `>-` block "
+                  "folds them), or put longer text in a Markdown field")
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == URL_PATTERN:
+        return at("invalid-value", f"{field}: '{excerpt(value)}' is not a web address",
+                  "write the full address, e.g. https://handbook.example.com/ (no spaces, quotes, angle brackets "
+                  "or line breaks)")
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == TAG_PATTERN:
+        return at("invalid-value", f"{field}: tag '{excerpt(value)}' may contain only letters, digits, spaces, dots and hyphens",
+                  "tags are short labels such as `planning` or `on-call`")
+    if kind == "string_pattern_mismatch":
+        return at("invalid-value", f"{field}: '{excerpt(value)}' is not a valid id",
+                  "use lower-case letters, digits and single hyphens, e.g. grow-the-core")
+    message = err["msg"].removeprefix("Value error, ")
+    return at("invalid-value", f"{field}: {message}", ctx.get("hint"))

@@ -1,0 +1,351 @@
+"""Model: the value types every field is made of, with their validation, JSON Schema and the
+shape of references inside them. Kind declarations (declare.py) are built from these."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import lru_cache
+from typing import Annotated, Any, Literal, Optional, Union, get_args, get_origin
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, GetCoreSchemaHandler, model_validator
+from pydantic.json_schema import WithJsonSchema
+from pydantic_core import PydanticCustomError, core_schema
+
+from ..diagnostics import excerpt
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+SLUG_RE = re.compile(SLUG_PATTERN)
+MAX_ID_CHARS = 80  # file names stay well under the 255 bytes file systems allow
+
+
+def slugify(name: str) -> str:
+    """The id a name would get: lower-case ASCII letters and digits, single hyphens."""
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+@dataclass(frozen=True)
+class Ref:
+    """Marks a string field as the id of an entity of `kind`; `reverse` names the relation as
+    seen from the referenced entity (e.g. an interface is `input_to` a ritual)."""
+
+    kind: str
+    reverse: str
+
+
+def ref(kind: str, reverse: str, description: str = "") -> Any:
+    return Annotated[str, Ref(kind, reverse), Field(description=description or f"id of one of the {kind}")]
+
+
+class Strict(BaseModel):
+    # Unknown keys are errors: they are nearly always typos of a real field.
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+# Plain (non-Markdown) text is one printable line: a line break would let it start a Markdown
+# block (a heading, a list, an admonition) wherever it is shown.
+LINE_PATTERN = r"^[^\u0000-\u001f\u007f-\u009f\u2028\u2029]*$"
+NonEmpty = Annotated[str, Field(min_length=1, pattern=LINE_PATTERN)]
+MAX_NAME_CHARS = 120
+Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME_CHARS, pattern=LINE_PATTERN, description="display name")]
+# A web address: scheme, host and path in the characters RFC 3986 allows, minus quotes; nothing
+# that could end an HTML attribute, a calendar line or a JSON string.
+URL_PATTERN = r"^https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~!$&()*+,;=:@%/-]*)?$"
+Url = Annotated[str, Field(max_length=2000, pattern=URL_PATTERN)]
+Markdown = Annotated[str, Field(min_length=1, description="Markdown text"), "markdown"]
+Percent = Annotated[int, Field(ge=0, le=100)]
+# Material's tags plugin writes tag names into the page unescaped, so tags are restricted to
+# characters that cannot form markup. A handbook may set its own pattern (model.yaml); markup
+# characters stay refused whatever the pattern says (`_no_markup`).
+TAG_PATTERN = r"^[\w][\w .-]*$"
+MARKUP_CHARS = "<>&\"'`"
+EMAIL_PATTERN = r"^[^@\s<>\"'`]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$"
+
+
+def _no_markup(value: str) -> str:
+    if any(c in MARKUP_CHARS for c in value) or not value.isprintable():
+        raise PydanticCustomError("tag", "tag '{value}' may not contain markup characters ({chars}) or control characters",
+                                  {"value": excerpt(value), "chars": MARKUP_CHARS,
+                                   "hint": "tags are short labels such as `planning` or `on-call`"})
+    return value
+
+
+def tag_type(pattern: str = TAG_PATTERN) -> Any:
+    extra = {} if pattern == TAG_PATTERN else {"not": {"pattern": "[<>&\"'`]"}}
+    return Annotated[str, Field(pattern=pattern, max_length=40, json_schema_extra=extra or None),
+                     AfterValidator(_no_markup)]
+
+
+Tag = tag_type()
+Tags = Annotated[list[Tag], Field(description="labels: letters, digits, spaces, dots and hyphens")]
+
+
+def _known_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise PydanticCustomError("timezone", "unknown time zone '{tz}'",
+                                  {"tz": excerpt(value), "hint": "use an IANA name such as Europe/Berlin or UTC"})
+    return value
+
+
+Timezone = Annotated[str, Field(min_length=1, pattern=LINE_PATTERN), AfterValidator(_known_timezone)]
+Email = Annotated[str, Field(max_length=320, pattern=EMAIL_PATTERN)]
+
+class ParsedValue:
+    """A value written as text (or a small mapping) in YAML and parsed into a richer object:
+    validated by `parse`, written back to JSON by `to_json`."""
+
+    @classmethod
+    def parse(cls, value: Any) -> Any:
+        raise NotImplementedError
+
+    def to_json(self) -> Any:
+        raise NotImplementedError
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler):
+        return core_schema.no_info_plain_validator_function(
+            cls.parse, serialization=core_schema.plain_serializer_function_ser_schema(cls.to_json))
+
+
+# --- Cadence: a regular period, or an event trigger described in words -----------------------
+
+_UNITS = {"day": "day", "week": "week", "month": "month", "quarter": "month", "year": "year"}
+_NAMED_PERIODS = {
+    "daily": (1, "day"), "weekly": (1, "week"), "fortnightly": (2, "week"), "biweekly": (2, "week"),
+    "monthly": (1, "month"), "quarterly": (3, "month"), "half-yearly": (6, "month"),
+    "yearly": (1, "year"), "annually": (1, "year"),
+}
+CADENCE_PATTERN = (
+    r"^(?:" + "|".join(_NAMED_PERIODS) + r"|every (?:[1-9][0-9]? )?(?:day|week|month|quarter|year)s?)$"
+)
+_CADENCE_RE = re.compile(CADENCE_PATTERN)
+_CADENCE_HINT = ("use daily, weekly, fortnightly, monthly, quarterly, yearly or `every N weeks` (days, "
+                 "months, quarters, years); for an event-driven ritual write `cadence: {trigger: \"when …\"}`")
+
+
+@dataclass(frozen=True)
+class Cadence(ParsedValue):
+    """`every` units of `unit` (regular), or a `trigger` in words (event-driven)."""
+
+    text: str
+    every: int | None = None
+    unit: str | None = None  # day, week, month or year; quarters are stored as 3 months
+    trigger: str | None = None
+
+    @property
+    def is_regular(self) -> bool:
+        return self.trigger is None
+
+    @property
+    def label(self) -> str:
+        if self.trigger:
+            return f"When triggered: {self.trigger}"
+        return self.text[0].upper() + self.text[1:]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @classmethod
+    def parse(cls, value: Any) -> "Cadence":
+        if isinstance(value, Cadence):
+            return value
+        if isinstance(value, str):
+            text = " ".join(value.strip().lower().split())
+            if not _CADENCE_RE.match(text):
+                raise PydanticCustomError("cadence", "'{value}' is not a cadence",
+                                          {"value": excerpt(value), "hint": _CADENCE_HINT})
+            if text in _NAMED_PERIODS:
+                every, unit = _NAMED_PERIODS[text]
+            else:
+                words = text.split()
+                every = int(words[1]) if len(words) == 3 else 1
+                unit = words[-1].rstrip("s")
+                if unit == "quarter":
+                    every *= 3
+                unit = _UNITS[unit]
+            return cls(text=text, every=every, unit=unit)
+        if isinstance(value, dict):
+            extra = sorted(set(value) - {"trigger"})
+            trigger = value.get("trigger")
+            if extra or not isinstance(trigger, str) or not trigger.strip():
+                raise PydanticCustomError(
+                    "cadence", "an event-driven cadence takes exactly one field, `trigger`, with text",
+                    {"hint": _CADENCE_HINT})
+            return cls(text=trigger.strip(), trigger=trigger.strip())
+        raise PydanticCustomError("cadence", "expected a cadence such as `weekly`", {"hint": _CADENCE_HINT})
+
+    def to_json(self) -> dict:
+        if self.trigger:
+            return {"trigger": self.trigger}
+        return {"text": self.text, "every": self.every, "unit": self.unit}
+
+
+CadenceField = Annotated[Cadence, WithJsonSchema({
+    "description": "a regular period (weekly, every 2 weeks, monthly, quarterly…) or {trigger: text}",
+    "anyOf": [
+        {"type": "string", "pattern": CADENCE_PATTERN},
+        {"type": "object", "properties": {"trigger": {"type": "string", "minLength": 1}},
+         "required": ["trigger"], "additionalProperties": False},
+    ],
+})]
+
+# --- Target allocation: a percentage or a range ------------------------------------------------
+
+TARGET_PATTERN = r"^\s*[0-9]{1,3}\s*%?\s*(?:(?:-|–|to)\s*[0-9]{1,3}\s*%?\s*)?$"
+_TARGET_RE = re.compile(r"^\s*([0-9]{1,3})\s*%?\s*(?:(?:-|–|to)\s*([0-9]{1,3})\s*%?\s*)?$")
+
+
+@dataclass(frozen=True)
+class Target(ParsedValue):
+    low: int
+    high: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.low} %" if self.low == self.high else f"{self.low}–{self.high} %"
+
+    def __str__(self) -> str:
+        return self.label
+
+    @classmethod
+    def parse(cls, value: Any) -> "Target":
+        hint = {"hint": "write a percentage (15) or a range (\"10-20%\")"}
+        if isinstance(value, Target):
+            return value
+        if isinstance(value, bool):
+            raise PydanticCustomError("target", "expected a percentage, not a yes/no value", hint)
+        if isinstance(value, int):
+            low = high = value
+        elif isinstance(value, str) and (m := _TARGET_RE.match(value)):
+            low = int(m.group(1))
+            high = int(m.group(2)) if m.group(2) else low
+        else:
+            raise PydanticCustomError("target", "'{value}' is not a percentage or a range", {"value": excerpt(value), **hint})
+        if not 0 <= low <= high <= 100:
+            raise PydanticCustomError("target", "'{value}' must lie within 0–100 with the low end first",
+                                      {"value": excerpt(value), **hint})
+        return cls(low, high)
+
+    def to_json(self) -> dict:
+        return {"low": self.low, "high": self.high}
+
+
+TargetField = Annotated[Target, WithJsonSchema({
+    "description": "target share of capacity: a percentage (15) or a range (\"10-20%\")",
+    "anyOf": [{"type": "integer", "minimum": 0, "maximum": 100}, {"type": "string", "pattern": TARGET_PATTERN}],
+})]
+
+# --- Local date and time (ritual start) -------------------------------------------------------
+
+LOCAL_TIME_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?$"
+_LOCAL_TIME_RE = re.compile(LOCAL_TIME_PATTERN)
+
+
+def _local_time(value: Any) -> Any:
+    # YAML reads 2026-01-05 10:00:00 as a datetime and 2026-01-05T10:00 as text; accept both,
+    # but only this form of text, so that the exported JSON Schema says exactly the same.
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            raise PydanticCustomError("local_time", "write a local time without a zone offset",
+                                      {"hint": "the zone is `timezone` in handbook.yaml"})
+        return value
+    if isinstance(value, str) and _LOCAL_TIME_RE.match(value):
+        return datetime.fromisoformat(value.replace(" ", "T"))
+    raise PydanticCustomError("local_time", "'{value}' is not a local date and time",
+                              {"value": excerpt(value), "hint": "write YYYY-MM-DDTHH:MM, e.g. 2026-01-05T10:00"})
+
+
+LocalTime = Annotated[datetime, BeforeValidator(_local_time), WithJsonSchema(
+    {"type": "string", "pattern": LOCAL_TIME_PATTERN, "description": "local time, YYYY-MM-DDTHH:MM"})]
+
+
+# --- Duration: minutes, written as people write them -------------------------------------------
+
+_DURATION_RE = re.compile(
+    r"^(?:(?P<h>[0-9]+(?:\.[0-9]+)?)\s*(?:h|hr|hrs|hours?))?\s*"
+    r"(?:(?P<m>[0-9]+)\s*(?:m|min|mins|minutes?)?)?$")
+_ISO_DURATION_RE = re.compile(r"^PT(?:(?P<h>[0-9]+)H)?(?:(?P<m>[0-9]+)M)?$")
+DURATION_PATTERN = (r"^(?:[0-9]+(?:\.[0-9]+)?\s*(?:h|hr|hrs|hours?))?\s*(?:[0-9]+\s*(?:m|min|mins|minutes?)?)?$"
+                    r"|^PT(?:[0-9]+H)?(?:[0-9]+M)?$")
+_DURATION_HINT = "write minutes (45), or hours and minutes: 1h30, 90 min, 2 hours, PT1H30M"
+
+
+@dataclass(frozen=True)
+class Duration(ParsedValue):
+    """A length of time in whole minutes."""
+
+    minutes: int
+
+    @property
+    def label(self) -> str:
+        hours, minutes = divmod(self.minutes, 60)
+        return " ".join(p for p in (f"{hours} h" if hours else "", f"{minutes} min" if minutes else "") if p) or "0 min"
+
+    def __str__(self) -> str:
+        return self.label
+
+    @classmethod
+    def parse(cls, value: Any) -> "Duration":
+        if isinstance(value, Duration):
+            return value
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return cls(value)
+        if isinstance(value, str):
+            text = value.strip()
+            match = _ISO_DURATION_RE.match(text.upper()) or _DURATION_RE.match(text.lower())
+            if match and text and (match["h"] or match["m"]):
+                return cls(round(float(match["h"] or 0) * 60) + int(match["m"] or 0))
+        raise PydanticCustomError("duration", "'{value}' is not a duration", {"value": excerpt(value), "hint": _DURATION_HINT})
+
+    def to_json(self) -> int:
+        return self.minutes
+
+
+DurationField = Annotated[Duration, WithJsonSchema({
+    "description": "minutes, or a duration such as 1h30, 90 min, PT1H30M",
+    "anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": DURATION_PATTERN}],
+})]
+
+
+# --- Type shapes: where references and nested models sit inside a kind ----------------------------
+
+@lru_cache(maxsize=None)
+def _shape(annotation: Any) -> tuple:
+    """What a value of this type can hold, as a small cached description: ("ref", Ref),
+    ("list", inner), ("dict", key, value), ("model", class) or ("leaf",) for plain values."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        inner, *meta = get_args(annotation)
+        found = next((m for m in meta if isinstance(m, Ref)), None)
+        return ("ref", found) if found else _shape(inner)
+    if origin in (list, tuple):
+        inner = _shape(get_args(annotation)[0])
+        return ("list", inner) if inner != ("leaf",) else ("leaf",)
+    if origin is dict:
+        key, value = (_shape(a) for a in get_args(annotation))
+        return ("dict", key, value) if (key, value) != (("leaf",), ("leaf",)) else ("leaf",)
+    if origin is Union or (origin is not None and type(None) in get_args(annotation)):
+        shapes = [_shape(a) for a in get_args(annotation) if a is not type(None)]
+        return next((s for s in shapes if s != ("leaf",)), ("leaf",))
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return ("model", annotation)
+    return ("leaf",)
+
+
+def field_shape(model: type[BaseModel], name: str) -> tuple:
+    info = model.model_fields[name]
+    found = next((m for m in info.metadata if isinstance(m, Ref)), None)
+    return ("ref", found) if found else _shape(info.annotation)
+
+
+@lru_cache(maxsize=None)
+def ref_fields(model: type[BaseModel]) -> tuple[tuple[str, tuple], ...]:
+    """The fields of `model` that can hold references, with their shapes (computed once per class)."""
+    shapes = ((name, field_shape(model, name)) for name in model.model_fields)
+    return tuple((name, shape) for name, shape in shapes if shape != ("leaf",))

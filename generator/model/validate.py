@@ -1,0 +1,159 @@
+"""Validate: find the handbook's files and check each against its kind's validator, turning every
+problem into a located diagnostic with a hint."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
+
+from pydantic import BaseModel
+
+from ..diagnostics import Diagnostic, excerpt
+from .loader import NOT_REGULAR, Document, load_file
+from .located import did_you_mean, validate_data
+from .types import MAX_ID_CHARS, SLUG_RE, slugify
+
+if TYPE_CHECKING:
+    from .declare import Model
+
+META_FILE = "handbook.yaml"
+MODEL_FILE = "model.yaml"
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass
+class SourceFile:
+    kind: str  # a kind's folder name, or "handbook" for handbook.yaml
+    id: str
+    path: Path
+    rel: str  # project-relative path for messages and edit links
+
+
+def discover(handbook_dir: Path, project_dir: Path, model: Model) -> tuple[list[SourceFile], list[Diagnostic]]:
+    """List the entity files under `handbook_dir`. Kind comes from the folder, id from the file name.
+
+    The walk never follows a symbolic link and never opens anything but regular files: a pull
+    request could otherwise make CI read (and print) files from anywhere on the machine."""
+    files: list[SourceFile] = []
+    diags: list[Diagnostic] = []
+
+    def rel(path: Path) -> str:
+        try:
+            return path.relative_to(project_dir).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def refuse(path: Path, is_link: bool) -> None:
+        diags.append(Diagnostic(rel(path), 0, 0, "error", "not-a-regular-file",
+                                *NOT_REGULAR["symlink" if is_link else "special"]))
+
+    if not handbook_dir.is_dir():
+        return [], [Diagnostic(rel(handbook_dir), 0, 0, "error", "no-handbook",
+                               "handbook folder not found", "create it, or set `handbook_dir` in mkdocs.yml")]
+    meta = handbook_dir / META_FILE
+    if meta.is_file() or meta.is_symlink():  # a link is refused when read, at its own path
+        files.append(SourceFile("handbook", "handbook", meta, rel(meta)))
+    else:
+        diags.append(Diagnostic(rel(meta), 0, 0, "error", "missing-file", f"{META_FILE} not found",
+                                "it names the operating system, its owner, review date and pillars"))
+    for entry in _entries(handbook_dir):
+        path = Path(entry.path)
+        if entry.name.startswith(".") or entry.name in (META_FILE, MODEL_FILE):
+            continue
+        if entry.is_symlink():
+            refuse(path, True)
+        elif entry.is_dir(follow_symlinks=False):
+            if entry.name not in model.kinds:
+                _unknown_kind(path, rel, diags, model)
+                continue
+            seen: dict[str, SourceFile] = {}
+            for path, problem in _walk(path):
+                if problem is not None:
+                    if problem == "folder":
+                        diags.append(Diagnostic(rel(path), 0, 0, "error", "invalid-id",
+                                                f"folder name '{excerpt(path.name)}' is not a lower-case slug; "
+                                                "its files are not read",
+                                                f"rename the folder to '{slugify(path.name) or 'my-group'}'"))
+                    else:
+                        refuse(path, problem == "symlink")
+                    continue
+                if path.suffix not in YAML_SUFFIXES:
+                    if path.name.lower() not in ("readme.md",):
+                        diags.append(Diagnostic(rel(path), 0, 0, "warning", "stray-file",
+                                                "not a YAML file; it is ignored",
+                                                "entity files end in .yaml"))
+                    continue
+                entity_id = path.stem
+                if not SLUG_RE.match(entity_id):
+                    suggestion = slugify(entity_id)
+                    diags.append(Diagnostic(rel(path), 0, 0, "error", "invalid-id",
+                                            f"'{excerpt(entity_id)}' is not a valid id: the file name must be a "
+                                            "lower-case slug",
+                                            f"rename the file to '{suggestion[:MAX_ID_CHARS] or 'my-entity'}"
+                                            f"{path.suffix}' (letters, digits and single hyphens)"))
+                    continue
+                if entity_id in seen:
+                    diags.append(Diagnostic(rel(path), 0, 0, "error", "duplicate-id",
+                                            f"id '{entity_id}' is already used by {seen[entity_id].rel}",
+                                            "each entity needs its own file name; rename one of them"))
+                    continue
+                seen[entity_id] = SourceFile(entry.name, entity_id, path, rel(path))
+                files.append(seen[entity_id])
+        elif not entry.is_file(follow_symlinks=False):
+            refuse(path, False)
+        elif path.suffix in YAML_SUFFIXES:
+            diags.append(Diagnostic(rel(path), 0, 0, "error", "misplaced-file",
+                                    f"'{excerpt(entry.name)}' is outside any kind folder",
+                                    f"move it into one of: {', '.join(model.kinds)}"))
+    return files, diags
+
+
+def _entries(folder: Path) -> list[os.DirEntry]:
+    with os.scandir(folder) as it:
+        return sorted(it, key=lambda e: e.name)
+
+
+def _walk(folder: Path) -> Iterator[tuple[Path, str | None]]:
+    """Every file under `folder`, depth first in name order, with the reason it must not be read
+    ("symlink", "special", or "folder" for a sub-folder whose name is not a slug), or None."""
+    for entry in _entries(folder):
+        path = Path(entry.path)
+        if entry.name.startswith("."):
+            continue
+        if entry.is_symlink():
+            yield path, "symlink"
+        elif entry.is_dir(follow_symlinks=False):
+            if SLUG_RE.match(entry.name):
+                yield from _walk(path)
+            else:
+                yield path, "folder"
+        elif entry.is_file(follow_symlinks=False):
+            yield path, None
+        else:
+            yield path, "special"
+
+
+def _unknown_kind(folder: Path, rel, diags: list[Diagnostic], model: Model) -> None:
+    """A folder that is not a kind, reported on each YAML file in it (an annotation needs a file)."""
+    message = f"folder '{excerpt(folder.name)}' is not a kind of entity{did_you_mean(folder.name, model.kinds)}"
+    hint = f"entities live in one of: {', '.join(model.kinds)}; or declare the kind in {MODEL_FILE}"
+    inside = [p for p, problem in _walk(folder) if problem is None and p.suffix in YAML_SUFFIXES]
+    for path in inside or [folder]:
+        diags.append(Diagnostic(rel(path), 1 if inside else 0, 1 if inside else 0, "error", "unknown-kind",
+                                message, hint))
+
+
+def validate_document(source: SourceFile, doc: Document, model: Model) -> tuple[BaseModel | None, list[Diagnostic]]:
+    return validate_data(source.rel, doc, model.validator(source.kind))
+
+
+def load_and_validate(source: SourceFile, model: Model) -> tuple[Document | None, BaseModel | None, list[Diagnostic]]:
+    doc, diags = load_file(source.path, source.rel)
+    if doc is None:
+        return None, None, diags
+    data, diags = validate_document(source, doc, model)
+    return doc, data, diags
+
+
