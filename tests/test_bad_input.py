@@ -13,7 +13,7 @@ import yaml
 from click.testing import CliRunner
 from pydantic import BaseModel
 
-from generator.cli import main
+from generator.adapters.cli import main
 from generator.model.loader import MAX_FILE_BYTES
 from generator.model.declare import default_model
 from generator.model.types import field_shape

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 from icalendar import Calendar
 
-from generator.cli import main
+from generator.adapters.cli import main
 
 from test_bad_input import cwd
 
@@ -71,7 +71,7 @@ def test_json_api_matches_its_published_schema(site):
     schema = json.loads((site / "api" / "handbook.schema.json").read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator(schema).validate(document)
     by_id = {(e["kind"], e["id"]): e for e in document["entities"]}
-    assert len(by_id) == 42 and document["counts"]["rituals"] == 9
+    assert len(by_id) == 44 and document["counts"]["rituals"] == 9 and document["counts"]["forums"] == 2
     wbr = by_id[("rituals", "weekly-business-review")]
     assert wbr["source"] == "handbook/rituals/weekly-business-review.yaml"
     assert wbr["fields"]["cadence"] == {"text": "weekly", "every": 1, "unit": "week"}
@@ -80,6 +80,10 @@ def test_json_api_matches_its_published_schema(site):
     assert {r["id"] for r in metrics["referenced_by"]["input_to"]} == {
         "weekly-business-review", "betting-table", "monthly-operating-review"}
     assert by_id[("funding", "growth-bets")]["fields"]["target"] == {"low": 35, "high": 45}
+    guild = by_id[("forums", "architecture-guild")]  # a kind of the handbook's own model
+    assert guild["fields"]["meets"] == {"text": "every 2 weeks", "every": 2, "unit": "week"}
+    assert [r["id"] for r in guild["references"]["chair"]] == ["developer-platform"]
+    assert by_id[("rituals", "architecture-review")]["referenced_by"]["escalations_from"][0]["id"] == "architecture-guild"
 
 
 def git(project, *args):

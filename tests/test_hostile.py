@@ -20,10 +20,10 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.cli import main
+from generator.adapters.cli import main
 from generator.diagnostics import Diagnostic, format_report
 from generator.model.loader import MAX_FILE_BYTES, parse_text, read_regular, YamlProblem
-from generator.text import escape_plain
+from generator.render.text import escape_plain
 
 from test_bad_input import check, cwd
 
@@ -33,7 +33,7 @@ ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
 
 def run_check(project, *args: str, timeout: int = 60) -> subprocess.CompletedProcess:
     """`handbook check` as CI runs it: a separate process, with a time limit (a FIFO must not hang it)."""
-    return subprocess.run([sys.executable, "-m", "generator.cli", "check", *args], cwd=project.root,
+    return subprocess.run([sys.executable, "-m", "generator.adapters.cli", "check", *args], cwd=project.root,
                           capture_output=True, text=True, timeout=timeout, env=ENV)
 
 
@@ -73,11 +73,11 @@ def test_symlinked_folders_are_not_walked(project, secret_file):
     outside.mkdir()
     (outside / "stolen.yaml").write_text(f"name: {SECRET}\n", encoding="utf-8")
     (project.handbook / "rituals" / "more").symlink_to(outside, target_is_directory=True)
-    (project.handbook / "forums").symlink_to(outside, target_is_directory=True)
+    (project.handbook / "guilds").symlink_to(outside, target_is_directory=True)
     result = run_check(project)
     assert result.returncode == 1 and "WJALR" not in result.stdout + result.stderr
     assert "handbook/rituals/more: error[not-a-regular-file]" in result.stdout
-    assert "handbook/forums: error[not-a-regular-file]" in result.stdout
+    assert "handbook/guilds: error[not-a-regular-file]" in result.stdout
     assert "stolen" not in result.stdout
 
 
@@ -422,11 +422,11 @@ def test_two_problems_in_one_file_are_reported_together(project):
 
 
 def test_an_unknown_kind_folder_is_reported_on_its_files(project):
-    project.write("handbook/forums/architecture.yaml", "name: x\n")
-    project.write("handbook/forums/sub/guild.yaml", "name: y\n")
+    project.write("handbook/guilds/architecture.yaml", "name: x\n")
+    project.write("handbook/guilds/sub/guild.yaml", "name: y\n")
     result = run_check(project, "--format", "github")
-    assert "::error file=handbook/forums/architecture.yaml,line=1,col=1,title=unknown-kind::" in result.stdout
-    assert "::error file=handbook/forums/sub/guild.yaml,line=1" in result.stdout
+    assert "::error file=handbook/guilds/architecture.yaml,line=1,col=1,title=unknown-kind::" in result.stdout
+    assert "::error file=handbook/guilds/sub/guild.yaml,line=1" in result.stdout
 
 
 def test_an_invalid_timezone_is_the_only_error(project):

@@ -11,7 +11,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from generator.cli import main
+from generator.adapters.cli import main
 from test_bad_input import cwd
 
 
@@ -125,7 +125,7 @@ def _articles(site) -> dict[str, str]:
 
 
 def test_held_html_lands_where_markdown_would_put_it(built, tmp_path):
-    """Prose and drawings skip MkDocs' Markdown pass (see generator.fragments); the pages and the
+    """Prose and drawings skip MkDocs' Markdown pass (see generator.render.fragments); the pages and the
     search index must equal a plain MkDocs build of the exported, self-contained Markdown."""
     out = tmp_path / "export"
     with cwd(built.root):

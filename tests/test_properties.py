@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator.model.loader import Document, parse_text
-from generator.text import _render, is_plain, markdown_to_html
+from generator.render.text import _render, is_plain, markdown_to_html
 from generator.model.declare import default_model
 from generator.model.validate import SourceFile, validate_document
 

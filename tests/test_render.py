@@ -9,10 +9,11 @@ from urllib.parse import urlsplit
 import pytest
 from markupsafe import Markup
 
-from generator.fragments import SEARCHABLE, UNSEARCHED, hold, restore, standalone
+from generator.render.fragments import SEARCHABLE, UNSEARCHED, hold, restore, standalone
 from generator.model import read_handbook
-from generator.render import Renderer, RenderOptions, render_error
-from generator.text import render_block, render_inline
+from generator.render.pages import Renderer, RenderOptions, render_error
+from generator.site import render_site
+from generator.render.text import render_block, render_inline
 
 from conftest import REPO
 
@@ -31,7 +32,7 @@ XSS = [
 def pages(project):
     handbook, diags = read_handbook(project.handbook, project.root)
     renderer = Renderer(project.root / "templates", RenderOptions(today=date(2026, 11, 24)))
-    return {p.src_uri: p for p in renderer.pages(handbook)}
+    return {p.src_uri: p for p in render_site(renderer, handbook, None)}
 
 
 def test_every_entity_gets_a_page_plus_home_and_indexes(pages):
@@ -160,7 +161,7 @@ def test_template_errors_become_diagnostics(project):
     handbook, _ = read_handbook(project.handbook, project.root)
     renderer = Renderer(project.root / "templates", RenderOptions(today=date(2026, 11, 24)))
     with pytest.raises(Exception) as info:
-        list(renderer.pages(handbook))
+        list(render_site(renderer, handbook, None))
     d = render_error(info.value, project.root / "templates")
     assert d.code == "template" and d.path == "templates/ritual.md.j2" and d.line == 1
     assert "nmae" in d.message
@@ -175,7 +176,7 @@ def test_site_urls_match_mkdocs(use_directory_urls):
     """Diagram links are raw HTML, so the renderer computes final URLs itself, as MkDocs does."""
     import posixpath
     from mkdocs.structure.files import File
-    from generator.render import relative_url, site_url
+    from generator.render.pages import relative_url, site_url
     uris = ["index.md", "rituals/index.md", "rituals/wbr.md", "map.md", "interfaces/conformance.md"]
     for uri in uris:
         mkdocs_url = File(uri, "/d", "/s", use_directory_urls).url

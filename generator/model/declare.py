@@ -34,6 +34,8 @@ META_FILE = "handbook.yaml"
 MODEL_VERSION = 1
 
 LintSetting = Literal[tuple("off warning error".split())]  # type: ignore[misc]
+NodeStyle = Literal["principle", "ritual", "interface", "funding", "team", "teal", "blue", "purple", "amber", "red",
+                    "green", "grey", "pink"]
 TypeName = Literal["text", "markdown", "integer", "number", "percent", "boolean", "date", "datetime", "duration",
                    "url", "email", "enum", "list", "map", "object", "ref", "cadence", "target", "timezone", "slug",
                    "tags"]
@@ -92,8 +94,7 @@ class KindDecl(_Decl):
     title: Optional[str] = Field(None, description="the kind's heading in the nav and on the home page, e.g. Forums")
     blurb: Optional[str] = Field(None, description="one sentence on the home page's card")
     schema_stem: Optional[str] = Field(None, alias="schema", description="file stem of its JSON Schema")
-    node: Optional[str] = Field(None, description="diagram style: a built-in kind's (ritual, team…) or a colour "
-                                                  "(teal, blue, purple, amber, red, green, grey, pink)")
+    node: Optional[NodeStyle] = Field(None, description="diagram style: a built-in kind's or a colour")
     order: Optional[int] = Field(None, description="place in the nav and on the home page (built-ins: 10-50)")
     templates: Optional[TemplatesDecl] = None
     common: bool = Field(True, description="whether it has the fields every kind has (name, owner, last_reviewed…)")
@@ -223,6 +224,11 @@ class Model:
             for spec in kind.references:
                 labels.setdefault(spec.reverse, spec.reverse_label)
         return labels
+
+    def node_style(self, entity) -> str:
+        """The diagram style of an entity's node (a CSS class suffix)."""
+        kind = self.kinds.get(entity.kind)
+        return kind.node if kind is not None else entity.kind.rstrip("s")  # pillars, handbook
 
     def severity(self, code: str, default: str) -> str | None:
         """A lint's severity as the model sets it; None when switched off."""

@@ -19,8 +19,7 @@ from typing import Iterable, Sequence
 from mkdocs.structure.files import Files
 
 from .guard import dest_uri, docs_files, remove_output
-from .preview import WHOLE_HANDBOOK
-from .schema import KINDS
+from ...site import WHOLE_HANDBOOK
 
 
 TITLE = "The handbook has problems"
@@ -70,9 +69,11 @@ def likely_pages(config, handbook_dir: Path) -> set[str]:
     """Pages a browser may be on besides the last good build's: those the handbook's files and
     docs_dir would give (the first build may have failed, an entity may be new)."""
     uris = set(WHOLE_HANDBOOK) | {f.src_uri for f in docs_files(config) if f.is_documentation_page()}
-    for kind in KINDS:
-        uris.add(f"{kind}/index.md")
-        uris |= {f"{kind}/{path.stem}.md" for path in (handbook_dir / kind).glob("*.yaml")}
+    # Every folder that may be a kind: the model itself may be what is broken.
+    for folder in handbook_dir.iterdir() if handbook_dir.is_dir() else []:
+        if folder.is_dir() and not folder.is_symlink() and not folder.name.startswith(("_", ".")):
+            uris.add(f"{folder.name}/index.md")
+            uris |= {f"{folder.name}/{path.stem}.md" for path in folder.glob("*.yaml")}
     return uris
 
 

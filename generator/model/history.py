@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .model.loader import YamlProblem, parse_text, read_regular
-from .model.validate import META_FILE
+from .loader import YamlProblem, parse_text, read_regular
+from .validate import META_FILE
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's id of the empty tree
 SHORT_TEXT = 60

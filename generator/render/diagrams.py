@@ -14,7 +14,7 @@ from markupsafe import Markup
 
 from .text import escape_plain as escape  # numeric references: valid XML, inert to Markdown
 
-from .model import Entity, Handbook
+from ..model import Entity, Handbook
 
 NODE_W, NODE_H, GAP_Y, GAP_X, PAD, HEADER = 200, 30, 10, 110, 8, 26
 MAX_PER_COLUMN = 60  # beyond this a column is summarised, so a huge handbook stays drawable
@@ -114,13 +114,14 @@ def _find(placed: list[dict[str, Node]], key: str, after: int = -1) -> tuple[int
 # --- the diagrams the templates use ---------------------------------------------------------------
 
 Href = Callable[[Entity], str]
+Style = Callable[[Entity], str]  # an entity's node style, as its kind declares it
 
 
-def _node(entity: Entity, href: Href, note: str = "") -> Node:
-    return Node(f"{entity.kind}:{entity.id}", entity.name, entity.kind.rstrip("s"), href(entity), note)
+def _node(entity: Entity, href: Href, style: Style, note: str = "") -> Node:
+    return Node(f"{entity.kind}:{entity.id}", entity.name, style(entity), href(entity), note)
 
 
-def neighbourhood(entity: Entity, href: Href) -> Markup:
+def neighbourhood(entity: Entity, href: Href, style: Style) -> Markup:
     """What references this entity (left), the entity (middle), what it references (right)."""
     incoming: dict[str, tuple[Entity, list[str]]] = {}
     for reverse, relations in sorted(entity.backrefs.items()):
@@ -131,9 +132,9 @@ def neighbourhood(entity: Entity, href: Href) -> Markup:
         outgoing.setdefault(f"{r.target.kind}:{r.target.id}", (r.target, []))[1].append(r.field.replace("_", " "))
     if not incoming and not outgoing:
         return Markup("")
-    centre = Node("centre", entity.name, entity.kind.rstrip("s"))
-    left = Column("Referenced by", [_node(e, href) for e, _ in sorted(incoming.values(), key=_order)])
-    right = Column("References", [_node(e, href) for e, _ in sorted(outgoing.values(), key=_order)])
+    centre = Node("centre", entity.name, style(entity))
+    left = Column("Referenced by", [_node(e, href, style) for e, _ in sorted(incoming.values(), key=_order)])
+    right = Column("References", [_node(e, href, style) for e, _ in sorted(outgoing.values(), key=_order)])
     edges = [Edge(key, "centre", ", ".join(dict.fromkeys(labels))) for key, (_, labels) in incoming.items()]
     edges += [Edge("centre", key, ", ".join(dict.fromkeys(labels))) for key, (_, labels) in outgoing.items()]
     return layered_svg([left, Column(entity.name, [centre]), right], edges, label=f"Neighbourhood of {entity.name}")
@@ -143,14 +144,14 @@ def _order(item: tuple[Entity, list[str]]) -> tuple[str, str]:
     return item[0].kind, item[0].name.lower()
 
 
-def interface_map(handbook: Handbook, href: Href) -> Markup:
+def interface_map(handbook: Handbook, href: Href, style: Style) -> Markup:
     """Teams → the interfaces they provide → the rituals that consume them → what those rituals output.
     Required interfaces are provided by every team, so their many edges are replaced by a note."""
     interfaces = [i for i in handbook.of("interfaces") if i.status not in ("deprecated", "sunset")]
-    teams = Column("Teams", [_node(t, href) for t in handbook.of("teams")])
-    inputs = Column("Interfaces", [_node(i, href, "every team" if i.conformance == "required" else "")
+    teams = Column("Teams", [_node(t, href, style) for t in handbook.of("teams")])
+    inputs = Column("Interfaces", [_node(i, href, style, "every team" if i.conformance == "required" else "")
                                    for i in interfaces])
-    rituals = Column("Rituals", [_node(r, href) for r in handbook.of("rituals") if r.status != "sunset"])
+    rituals = Column("Rituals", [_node(r, href, style) for r in handbook.of("rituals") if r.status != "sunset"])
     produced = {o.id: o for r in handbook.of("rituals") for o in r.targets("outputs")}
     outputs = Column("Outputs", [Node(f"out:{o.id}", o.name, "interface", href(o)) for o in
                                  sorted(produced.values(), key=lambda e: e.name.lower())])

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event
 from pydantic import BaseModel, Field
 
-from .model import Entity, Handbook
-from .render import site_url
+from ..model import Entity, Handbook
+from .pages import site_url
 
 FREQ = {"day": "DAILY", "week": "WEEKLY", "month": "MONTHLY", "year": "YEARLY"}
 API_VERSION = "1"
@@ -42,20 +42,25 @@ def _event(ritual: Entity, handbook: Handbook, use_directory_urls: bool) -> Even
     event = Event()
     event.add("uid", f"{ritual.id}@{meta.name.lower().replace(' ', '-')}.handbook")
     # DTSTAMP from the review date, not the build time: the same handbook gives the same feed.
-    event.add("dtstamp", datetime.combine(ritual.last_reviewed, time(0), tzinfo=timezone.utc))
+    # A handbook's model may make last_reviewed (and the other fields used here) optional.
+    stamp = ritual.last_reviewed or meta.review_by
+    event.add("dtstamp", datetime.combine(stamp, time(0), tzinfo=timezone.utc))
     event.add("summary", ritual.name)
     if ritual.starts is not None:
         event.add("dtstart", ritual.starts.replace(tzinfo=ZoneInfo(meta.timezone)))
-        event.add("duration", timedelta(minutes=ritual.duration_minutes))
+        if ritual.duration_minutes:
+            event.add("duration", timedelta(minutes=ritual.duration_minutes))
         note = ""
     else:  # no time set: an all-day reminder, said plainly in the description
-        event.add("dtstart", ritual.last_reviewed)
+        event.add("dtstart", stamp)
         note = "\n\nNo start time is set in the handbook (`starts`): this is an all-day reminder."
     event.add("rrule", {"FREQ": FREQ[ritual.cadence.unit], "INTERVAL": ritual.cadence.every})
-    event.add("description", f"{ritual.summary}\n\n{ritual.cadence.label}, {ritual.duration_minutes} minutes, "
-                             f"{ritual.mode}. Facilitator: {ritual.facilitator}.{note}\n\n{address}")
+    facts = [ritual.cadence.label] + [f"{ritual.duration_minutes} minutes"] * bool(ritual.duration_minutes) \
+        + [ritual.mode] * bool(ritual.mode)
+    who = f" Facilitator: {ritual.facilitator}." if ritual.facilitator else ""
+    event.add("description", f"{ritual.summary or ritual.name}\n\n{', '.join(facts)}.{who}{note}\n\n{address}")
     event.add("url", address)
-    event.add("categories", [ritual.level, *ritual.tags] or ["ritual"])
+    event.add("categories", [c for c in [ritual.level, *ritual.tags] if c] or ["ritual"])
     return event
 
 

@@ -11,9 +11,9 @@ from typing import Any, Literal, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from .diagnostics import excerpt
-from .model.declare import Kind
-from .model.types import LINE_PATTERN, MAX_ID_CHARS, MAX_NAME_CHARS, Cadence, Ref, Target, field_shape, slugify
+from ..diagnostics import excerpt
+from .declare import Kind
+from .types import LINE_PATTERN, MAX_ID_CHARS, MAX_NAME_CHARS, Cadence, Ref, Target, field_shape, slugify
 
 SCHEMA_DIR_FROM_ENTITY = "../../schemas"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from .model.declare import Model, ModelDecl
+from .declare import Model, ModelDecl
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 

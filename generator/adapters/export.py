@@ -12,10 +12,9 @@ from pathlib import Path
 import yaml
 from mkdocs.utils.yaml import yaml_load
 
-from .diagnostics import Diagnostic
-from .history import recent_commits
-from .pipeline import produce
-from .plugin import ASSETS, REQUIRED_EXTENSIONS, as_date, build_nav
+from ..diagnostics import Diagnostic
+from ..model.history import recent_commits
+from ..site import ASSET_DIR, ASSETS, REQUIRED_EXTENSIONS, as_date, build_nav, options as plugin_options, produce
 
 PLUGIN = "handbook"
 
@@ -32,12 +31,11 @@ class ExportResult:
 
 
 def _plugin_options(config: dict) -> dict:
+    given: dict = {}
     for entry in config.get("plugins") or []:
-        if entry == PLUGIN:
-            return {}
         if isinstance(entry, dict) and PLUGIN in entry:
-            return entry[PLUGIN] or {}
-    return {}
+            given = entry[PLUGIN] or {}
+    return plugin_options(given)
 
 
 def _without_plugin(plugins: list) -> list:
@@ -51,8 +49,8 @@ def export(config_file: Path, out_dir: Path, *, nav_threshold: int | None = None
     with config_file.open(encoding="utf-8") as fh:
         config = yaml_load(fh) or {}
     options = _plugin_options(config)
-    handbook_dir = project / options.get("handbook_dir", "handbook")
-    sources = [handbook_dir, project / options.get("templates_dir", "templates"), project / config.get("docs_dir", "docs")]
+    handbook_dir = project / options["handbook_dir"]
+    sources = [handbook_dir, project / options["templates_dir"], project / config.get("docs_dir", "docs")]
     target = out_dir.resolve()
     for source in sources:
         if target == source.resolve() or source.resolve() in target.parents:
@@ -62,9 +60,9 @@ def export(config_file: Path, out_dir: Path, *, nav_threshold: int | None = None
     if out_dir.exists() and any(out_dir.iterdir()):
         raise FileExistsError(f"{out_dir} is not empty; export writes only into a new or empty folder")
     use_dirs = config.get("use_directory_urls", True)
-    output = produce(handbook_dir, project, project / options.get("templates_dir", "templates"),
-                     today=today or as_date(options.get("today")) or date.today(), use_directory_urls=use_dirs,
-                     commits=lambda: recent_commits(handbook_dir, int(options.get("changes_limit", 20))))
+    output = produce(handbook_dir, project, project / options["templates_dir"],
+                     today=today or as_date(options["today"]) or date.today(), use_directory_urls=use_dirs,
+                     commits=lambda: recent_commits(handbook_dir, int(options["changes_limit"])))
     if not output.ok:
         return ExportResult(out_dir, 0, output.diagnostics)
     pages, extra_files = output.pages, output.files
@@ -79,7 +77,7 @@ def export(config_file: Path, out_dir: Path, *, nav_threshold: int | None = None
         target.write_text(page.content, encoding="utf-8")
     for uri, name in ASSETS.items():
         (docs / uri).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(Path(__file__).parent / "assets" / name, docs / uri)
+        shutil.copyfile(ASSET_DIR / name, docs / uri)
     for uri, content in extra_files.items():
         (docs / uri).parent.mkdir(parents=True, exist_ok=True)
         (docs / uri).write_bytes(content)
@@ -87,7 +85,7 @@ def export(config_file: Path, out_dir: Path, *, nav_threshold: int | None = None
     generated = {p.src_uri for p in pages}
     own = sorted(p.relative_to(docs).as_posix() for p in docs.rglob("*.md")
                  if p.relative_to(docs).as_posix() not in generated)
-    threshold = nav_threshold if nav_threshold is not None else int(options.get("nav_threshold", 50))
+    threshold = nav_threshold if nav_threshold is not None else int(options["nav_threshold"])
     extensions = list(config.get("markdown_extensions") or [])
     names = {e if isinstance(e, str) else next(iter(e)) for e in extensions}
     # edit_uri goes: exported pages are not files in the repository, so their edit links would 404.
@@ -95,7 +93,7 @@ def export(config_file: Path, out_dir: Path, *, nav_threshold: int | None = None
     exported = {k: v for k, v in config.items() if k not in dropped}
     exported.update({
         "docs_dir": "docs",
-        "nav": config.get("nav") or build_nav(pages, threshold, own),
+        "nav": config.get("nav") or build_nav(output.handbook.model, pages, threshold, own),
         "plugins": _without_plugin(config.get("plugins")),
         "markdown_extensions": extensions + [e for e in REQUIRED_EXTENSIONS if e not in names],
         "extra_css": list(dict.fromkeys([*(config.get("extra_css") or []), *[u for u in ASSETS if u.endswith(".css")]])),

@@ -12,15 +12,15 @@ from pathlib import Path
 
 import click
 
-from .codes import CODES
-from .diagnostics import Diagnostic, errors, format_report, summary
-from .history import diff
-from .lints import run_lints
-from .model.loader import load_file
-from .model import read_handbook
-from .model.declare import Model, default_model, load_model
-from .scaffold import create_entity
-from .schema_export import write_schemas
+from ..codes import CODES
+from ..diagnostics import Diagnostic, errors, format_report, summary
+from ..model import read_handbook
+from ..model.declare import Model, default_model, load_model
+from ..model.history import diff
+from ..model.jsonschema import write_schemas
+from ..model.lints import run_lints
+from ..model.loader import load_file
+from ..model.starter import create_entity
 
 
 def _today(value: str | None) -> date:

@@ -21,31 +21,27 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 
-from .diagnostics import Diagnostic, errors, format_report, summary
+from ...diagnostics import Diagnostic, errors, format_report, summary
+from ...model import ParseCache
+from ...model.history import head_revision, recent_commits
+from ...render.feeds import FeedCache
+from ...render.fragments import SEARCHABLE, UNSEARCHED, restore
+from ...render.pages import RenderedPage
+from ...site import ASSET_DIR, ASSETS, OPTIONS, REQUIRED_EXTENSIONS, as_date, build_nav, produce
 from .error_page import ErrorPages, likely_pages
-from .feeds import FeedCache
-from .fragments import SEARCHABLE, UNSEARCHED, restore
 from .guard import find_collisions, stop_on_sigterm
-from .history import head_revision, recent_commits
-from .model import ParseCache
-from .pipeline import produce
 from .preview import Preview
-from .render import RenderedPage
-from .schema import KINDS
 
-log = get_plugin_logger(__name__)
-
-ASSETS = {"assets/handbook.css": "handbook.css", "assets/handbook.js": "handbook.js"}  # site URI -> file
-# Extensions the generated Markdown relies on (anchors, card grids, notices, tables).
-REQUIRED_EXTENSIONS = ["attr_list", "md_in_html", "admonition", "tables", "toc"]
+log = get_plugin_logger("handbook")
 
 
 class HandbookConfig(Config):
-    handbook_dir = c.Type(str, default="handbook")
-    templates_dir = c.Type(str, default="templates")
-    nav_threshold = c.Type(int, default=50)
-    changes_limit = c.Type(int, default=20)  # commits shown on the Changes page
-    today = c.Optional(c.Type((str, date)))  # YYYY-MM-DD: fixes "today" for review badges (tests, reproducible builds)
+    # Defaults and meanings: site.OPTIONS, shared with `handbook export`.
+    handbook_dir = c.Type(str, default=OPTIONS["handbook_dir"])
+    templates_dir = c.Type(str, default=OPTIONS["templates_dir"])
+    nav_threshold = c.Type(int, default=OPTIONS["nav_threshold"])
+    changes_limit = c.Type(int, default=OPTIONS["changes_limit"])
+    today = c.Optional(c.Type((str, date)))
 
 
 class HandbookPlugin(BasePlugin[HandbookConfig]):
@@ -105,7 +101,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         if problems:
             self._fail(config, output.diagnostics if errors(output.diagnostics) else problems)
             return config
-        self.pages, self.extra_files = pages, output.files
+        self.pages, self.extra_files, self.model = pages, output.files, output.handbook.model
         self.held = {key: block for page in self.pages for key, block in page.held.items()}
         return config
 
@@ -165,13 +161,13 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
                 file.edit_uri = Path(os.path.relpath(self.project_dir / page.source, docs_dir)).as_posix()
             files.append(file)
         for uri, name in ASSETS.items():
-            files.append(self._file(config, uri, (Path(__file__).parent / "assets" / name).read_bytes()))
+            files.append(self._file(config, uri, (ASSET_DIR / name).read_bytes()))
         for uri, content in self.extra_files.items():
             files.append(self._file(config, uri, content))
         if config.nav is None:
             generated = {p.src_uri for p in self.pages}
             own = sorted(f.src_uri for f in files.documentation_pages() if f.src_uri not in generated)
-            config.nav = build_nav(self.pages, self.config.nav_threshold, own)
+            config.nav = build_nav(self.model, self.pages, self.config.nav_threshold, own)
         if self.preview is not None:
             self.preview.remove_stale(files, config)
             self.preview.check_nav(config.nav, self.pages, files)
@@ -248,28 +244,6 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
             else:
                 server.watch(str(self.handbook_dir))
         return server
-
-
-def as_date(value: str | date | None) -> date | None:
-    """A date from mkdocs.yml, where YAML may already have read it as one."""
-    return date.fromisoformat(value) if isinstance(value, str) else value
-
-
-def build_nav(pages: list[RenderedPage], threshold: int, own_pages: list[str]) -> list:
-    """Home, the map, a section per kind with its index page first, tags, then the project's own
-    pages. A section lists its entities only while it has at most `threshold` of them: every page
-    renders the whole nav, so a long nav makes the build quadratic."""
-    by_kind: dict[str, list[str]] = {kind: [] for kind in KINDS}
-    for page in pages:
-        if page.entity is not None:
-            by_kind[page.entity.kind].append(page.src_uri)
-    nav: list = [{"Home": "index.md"}, {"Interface map": "map.md"}]
-    for kind, uris in by_kind.items():
-        shown = uris if len(uris) <= threshold else []
-        extra = [{"Conformance matrix": "interfaces/conformance.md"}] if kind == "interfaces" else []
-        nav.append({KINDS[kind].title: [f"{kind}/index.md", *extra, *shown]})
-    nav += [{"Reviews": "reviews.md"}, {"Changes": "changes.md"}, {"Tags": "tags.md"}]
-    return nav + own_pages
 
 
 def fail(problems: list) -> None:

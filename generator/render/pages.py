@@ -15,9 +15,9 @@ import markupsafe
 from markupsafe import Markup
 
 from . import diagrams
-from .diagnostics import Diagnostic
+from ..diagnostics import Diagnostic
 from .fragments import hold, in_use, standalone
-from .model import Entity, Handbook
+from ..model import Entity, Handbook
 from .text import escape_plain, render_block, render_inline
 
 
@@ -128,10 +128,17 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
         extensions=["jinja2.ext.do"],
     )
     # `join` is replaced because Jinja's own marks the result safe after HTML escaping only.
-    env.filters.update(md=_prose, md_inline=render_inline, front=_json_text, page_title=_page_title, join=_join)
+    env.filters.update(md=_prose, md_inline=render_inline, front=_json_text, page_title=_page_title, join=_join,
+                       lookup=_lookup)
     env.globals.update(link=_link, url=_url, href=_page_href, held=_held, neighbourhood=_neighbourhood,
                        interface_map=_interface_map, funding_chart=_funding_chart)
     return env
+
+
+@jinja2.pass_context
+def _lookup(context, entity_id: str, kind: str) -> Entity | None:
+    """`ids | map("lookup", kind)`: the entities behind ids, as the model resolved them."""
+    return context["handbook"].get(kind, entity_id)
 
 
 @jinja2.pass_context
@@ -158,12 +165,13 @@ def _page_href(context, entity: Entity) -> Markup:
 
 @jinja2.pass_context
 def _neighbourhood(context, entity: Entity) -> Markup:
-    return hold(context["held_blocks"], diagrams.neighbourhood(entity, _href(context)))
+    return hold(context["held_blocks"], diagrams.neighbourhood(entity, _href(context), context["model"].node_style))
 
 
 @jinja2.pass_context
 def _interface_map(context) -> Markup:
-    return hold(context["held_blocks"], diagrams.interface_map(context["handbook"], _href(context)))
+    return hold(context["held_blocks"], diagrams.interface_map(context["handbook"], _href(context),
+                                                               context["model"].node_style))
 
 
 @jinja2.pass_context
@@ -176,13 +184,6 @@ def _funding_chart(context) -> Markup:
     return hold(context["held_blocks"], diagrams.funding_chart(rows))
 
 
-# Whole-handbook views beside the per-kind index pages: (template, page).
-EXTRA_PAGES = [
-    ("map.md.j2", "map.md"),
-    ("conformance.md.j2", "interfaces/conformance.md"),
-    ("tags.md.j2", "tags.md"),
-    ("reviews.md.j2", "reviews.md"),
-]
 DUE_SOON_DAYS = 30
 MAX_MATRIX_COLUMNS = 30  # beyond this many interfaces the conformance matrix shows the required ones
 
@@ -207,22 +208,6 @@ class Renderer:
             "held_blocks": {},  # filled while rendering: the page's finished HTML blocks
             **extra,
         }
-
-    def pages(self, handbook: Handbook, commits: list | None = None,
-              only: set[str] | None = None) -> Iterator[RenderedPage]:
-        """Every page, or with `only` the whole-handbook pages plus the entity pages listed there.
-        `commits` feeds the Changes page (None: history unavailable)."""
-        yield self.render_page(handbook, "home.md.j2", "index.md", source=handbook.meta.path)
-        for template, uri in EXTRA_PAGES:
-            yield self.render_page(handbook, template, uri)
-        yield self.render_page(handbook, "changes.md.j2", "changes.md", commits=commits)
-        for kind in handbook.model.kinds.values():
-            yield self.render_page(handbook, kind.index_template, f"{kind.name}/index.md",
-                                   kind=kind, entities=handbook.of(kind.name))
-            template = self.env.get_template(kind.page_template)
-            for entity in handbook.of(kind.name):
-                if only is None or entity.url in only:
-                    yield self.render_entity(handbook, entity, template)
 
     def render_page(self, handbook: Handbook, template: str, uri: str, source: str | None = None,
                     **extra: Any) -> RenderedPage:

@@ -11,8 +11,8 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any, Callable, Iterator
 
-from .diagnostics import Diagnostic
-from .model import Entity, Handbook
+from ..diagnostics import Diagnostic
+from .graph import Entity, Handbook
 
 MAX_FUNDING_CATEGORIES_PER_TEAM = 4
 Lint = Callable[[Handbook, date], Iterator[Diagnostic]]

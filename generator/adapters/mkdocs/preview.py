@@ -25,12 +25,9 @@ from typing import Callable
 from mkdocs.structure.files import File
 
 from .guard import remove_output
-from .model import Entity, Handbook
-from .render import RenderedPage
-
-TAGS_PAGE = "tags.md"
-# Pages rendered from the whole handbook, rendered again after every edit.
-WHOLE_HANDBOOK = {"index.md", "map.md", "tags.md", "reviews.md", "changes.md", "interfaces/conformance.md"}
+from ...model import Entity, Handbook
+from ...render.pages import RenderedPage
+from ...site import TAGS_PAGE, WHOLE_HANDBOOK
 
 
 def _neighbours(entity: Entity) -> set[str]:

@@ -1,0 +1,148 @@
+"""Site: the plan of the published handbook, declared once, and the whole pipeline in one call.
+
+The plan says what every engine needs to publish the handbook: the whole-handbook pages beside
+each kind's index and entity pages, the nav, the assets, the Markdown extensions the generated
+pages rely on and the options' defaults. The MkDocs plugin and `handbook export` both read it, so
+they can never disagree about what is built or what counts as an error. No MkDocs import here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from .diagnostics import Diagnostic, errors
+from .model import Handbook, ParseCache, read_handbook
+from .model.declare import Model
+from .model.lints import run_lints
+from .render.feeds import FeedCache, site_files
+from .render.pages import RenderedPage, Renderer, RenderOptions, render_error
+
+ASSET_DIR = Path(__file__).parent / "assets"
+ASSETS = {"assets/handbook.css": "handbook.css", "assets/handbook.js": "handbook.js"}  # site URI -> file
+# Extensions the generated Markdown relies on (anchors, card grids, notices, tables).
+REQUIRED_EXTENSIONS = ["attr_list", "md_in_html", "admonition", "tables", "toc"]
+# The plugin's options (mkdocs.yml, `plugins: [handbook: {...}]`) and their defaults.
+OPTIONS: dict[str, Any] = {
+    "handbook_dir": "handbook",
+    "templates_dir": "templates",
+    "nav_threshold": 50,  # a section lists its entities in the nav up to this many (every page renders the nav)
+    "changes_limit": 20,  # commits shown on the Changes page
+    "today": None,  # YYYY-MM-DD: fixes "today" for review badges (tests, reproducible builds)
+}
+
+
+@dataclass(frozen=True)
+class SitePage:
+    """A page made from the whole handbook. `section` places it in the nav: "start", "end" or the
+    kind whose section it opens (after the kind's index); `position` orders it there."""
+
+    template: str
+    uri: str
+    title: str
+    section: str
+    position: int = 0
+
+
+# In the order they are rendered (and indexed for search); the nav orders them by section.
+PAGES = [
+    SitePage("home.md.j2", "index.md", "Home", "start", 1),
+    SitePage("map.md.j2", "map.md", "Interface map", "start", 2),
+    SitePage("conformance.md.j2", "interfaces/conformance.md", "Conformance matrix", "interfaces"),
+    SitePage("tags.md.j2", "tags.md", "Tags", "end", 3),
+    SitePage("reviews.md.j2", "reviews.md", "Reviews", "end", 1),
+    SitePage("changes.md.j2", "changes.md", "Changes", "end", 2),
+]
+WHOLE_HANDBOOK = {p.uri for p in PAGES}  # rendered again after every edit under `mkdocs serve`
+TAGS_PAGE = "tags.md"
+
+
+def options(given: dict[str, Any] | None) -> dict[str, Any]:
+    """The plugin's options with their defaults filled in."""
+    return {**OPTIONS, **{k: v for k, v in (given or {}).items() if k in OPTIONS}}
+
+
+def as_date(value: str | date | None) -> date | None:
+    """A date from mkdocs.yml, where YAML may already have read it as one."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def index_uri(kind: str) -> str:
+    return f"{kind}/index.md"
+
+
+def build_nav(model: Model, pages: list[RenderedPage], threshold: int, own_pages: list[str]) -> list:
+    """Home and the start pages, a section per kind with its index page first, the end pages,
+    then the project's own pages. A section lists its entities only while it has at most
+    `threshold` of them: every page renders the whole nav, so a long nav makes the build quadratic."""
+    by_kind: dict[str, list[str]] = {kind: [] for kind in model.kinds}
+    for page in pages:
+        if page.entity is not None and page.entity.kind in by_kind:
+            by_kind[page.entity.kind].append(page.src_uri)
+    placed = sorted(PAGES, key=lambda p: p.position)
+    nav: list = [{p.title: p.uri} for p in placed if p.section == "start"]
+    for kind, uris in by_kind.items():
+        shown = uris if len(uris) <= threshold else []
+        extra = [{p.title: p.uri} for p in placed if p.section == kind]
+        nav.append({model.kinds[kind].title: [index_uri(kind), *extra, *shown]})
+    nav += [{p.title: p.uri} for p in placed if p.section == "end"]
+    return nav + own_pages
+
+
+# --- the pipeline ---------------------------------------------------------------------------------
+
+@dataclass
+class Output:
+    pages: list[RenderedPage] = field(default_factory=list)
+    files: dict[str, bytes] = field(default_factory=dict)  # calendar feeds, JSON API
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    handbook: Handbook | None = None
+    partial: bool = False  # only the pages `select` chose were rendered
+
+    @property
+    def ok(self) -> bool:
+        return not errors(self.diagnostics)
+
+
+def render_site(renderer: Renderer, handbook: Handbook, commits: list | None,
+                only: set[str] | None = None) -> Iterator[RenderedPage]:
+    """Every page of the plan, or with `only` the whole-handbook pages, the index pages and the
+    entity pages listed there."""
+    for page in PAGES:
+        extra = {"commits": commits} if page.uri == "changes.md" else {}
+        source = handbook.meta.path if page.uri == "index.md" else None
+        yield renderer.render_page(handbook, page.template, page.uri, source=source, **extra)
+    for kind in handbook.model.kinds.values():
+        yield renderer.render_page(handbook, kind.index_template, index_uri(kind.name), kind=kind,
+                                   entities=handbook.of(kind.name))
+        template = renderer.env.get_template(kind.page_template)
+        for entity in handbook.of(kind.name):
+            if only is None or entity.url in only:
+                yield renderer.render_entity(handbook, entity, template)
+
+
+def produce(handbook_dir: Path, project_dir: Path, templates_dir: Path, *, today: date,
+            use_directory_urls: bool, commits: Callable[[], list | None],
+            cache: ParseCache | None = None, feed_cache: FeedCache | None = None,
+            select: Callable[[Handbook], set[str] | None] | None = None) -> Output:
+    """Every page and file of the site, or the diagnostics that prevent it (pages empty).
+    `select` may limit which entity pages are rendered (None from it: all). The caches belong to
+    a `mkdocs serve` session: parsed files by modification time, and feed parts."""
+    handbook, diagnostics = read_handbook(handbook_dir, project_dir, cache)
+    if handbook is not None:
+        diagnostics += run_lints(handbook, today)
+    if handbook is None or errors(diagnostics):
+        return Output(diagnostics=diagnostics)
+    if cache is None:  # one-shot build: positions were only needed for diagnostics; free them
+        for entity in [handbook.meta, *handbook.pillars, *handbook.all()]:
+            entity.doc = None
+    try:
+        renderer = Renderer(templates_dir, RenderOptions(today, use_directory_urls))
+        only = select(handbook) if select else None
+        pages = list(render_site(renderer, handbook, commits(), only))
+        files = site_files(handbook, use_directory_urls, feed_cache)
+    except Exception as exc:  # a template bug: reported like any other problem
+        return Output(diagnostics=diagnostics + [render_error(exc, templates_dir)])
+    return Output(pages, files, diagnostics, handbook, partial=only is not None)
