@@ -15,11 +15,11 @@ import hashlib
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any, Literal, Optional
+from typing import Annotated, Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, create_model, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel, create_model, model_validator
 from pydantic_core import PydanticCustomError
 
 from ..codes import CODES, LINT_CODES
@@ -33,7 +33,11 @@ MODEL_FILE = "model.yaml"  # a handbook's own model, beside handbook.yaml
 META_FILE = "handbook.yaml"
 MODEL_VERSION = 1
 
-LintSetting = Literal[tuple("off warning error".split())]  # type: ignore[misc]
+def _off(value: Any) -> Any:
+    return "off" if value is False else value  # YAML 1.1 reads a bare `off` as false
+
+
+LintSetting = Annotated[Literal[tuple("off warning error".split())], BeforeValidator(_off)]  # type: ignore[misc]
 NodeStyle = Literal["principle", "ritual", "interface", "funding", "team", "teal", "blue", "purple", "amber", "red",
                     "green", "grey", "pink"]
 TypeName = Literal["text", "markdown", "integer", "number", "percent", "boolean", "date", "datetime", "duration",
@@ -217,6 +221,7 @@ class Model:
     def validator(self, kind: str) -> type[BaseModel]:
         return self.meta.model if kind == "handbook" else self.kinds[kind].model
 
+    @cached_property
     def reverse_labels(self) -> dict[str, str]:
         """Relation name -> label, for the reverse side of every reference."""
         labels: dict[str, str] = {}
@@ -473,41 +478,68 @@ def _build_cached(model_text: bytes | None, model_rel: str) -> Model:
             raise ModelError(problems)
         src = _Source(model_rel, doc)
         sources.append(src)
-        own = _read(src, ModelDecl, doc.data)  # type: ignore[assignment]
+        # Each part is checked on its own, so that one broken field hides no other mistake.
+        raw_kinds = doc.data.get("kinds") if isinstance(doc.data.get("kinds"), dict) else {}
+        own = _read(src, _Settings, {**doc.data, "kinds": {}})  # type: ignore[assignment]
+        for name, raw in raw_kinds.items():
+            loc = ("kinds", name)
+            decl = _read_kind(src, raw, loc)
+            if decl is None:
+                continue
+            if name == "handbook" or name in kinds:  # a change to a built-in declaration
+                base = meta if name == "handbook" else kinds[name]
+                changed = builder.kind(src, loc, name, decl, common, False, base) if base else None
+                if changed is not None and name == "handbook":
+                    meta = changed
+                elif changed is not None:
+                    kinds[name] = changed
+            else:
+                kind = builder.kind(src, loc, name, decl, common, False)
+                if kind is not None:
+                    kinds[name] = kind
         if own is not None:
-            for name, decl in own.kinds.items():
-                loc = ("kinds", name)
-                if name == "handbook" or name in kinds:
-                    base = meta if name == "handbook" else kinds[name]
-                    changed = builder.kind(src, loc, name, decl, common, False, base) if base else None
-                    if changed is not None:
-                        if name == "handbook":
-                            meta = changed
-                        else:
-                            kinds[name] = changed
-                else:
-                    kind = builder.kind(src, loc, name, decl, common, False)
-                    if kind is not None:
-                        kinds[name] = kind
             _vocabularies(src, own, builder)
             lints = _lints(src, own)
             if own.tags is not None:
                 tag_pattern = _tag_pattern(src, own.tags.pattern)
     problems = [p for s in sources for p in s.problems]
-    if problems or meta is None:
+    if meta is None:
         raise ModelError(problems)
     kinds = dict(sorted(kinds.items(), key=lambda kv: (kv[1].order, list(kinds).index(kv[0]))))
     vocabularies = {k: tuple(v) for k, v in builder.vocabularies.items()}
     model = Model(kinds, meta, vocabularies, lints, tag_pattern, model_rel if model_text is not None else None,
                   hashlib.blake2b(model_text or b"", digest_size=8).hexdigest())
-    problems = _check_references(model, sources[-1] if own is not None else None)
+    problems += _check_references(model, sources[-1] if model_text is not None else None)
     if problems:
-        raise ModelError(problems)
+        raise ModelError(sorted(problems))
     _compile(model)
     return model
 
 
 _CommonFields = RootModel[dict[str, FieldDecl]]
+
+
+class _Settings(ModelDecl):
+    kinds: dict[str, Any] = {}  # read kind by kind: _read_kind
+
+
+class _LooseKind(KindDecl):
+    fields: dict[str, Any] = {}  # read field by field
+
+
+def _read_kind(src: _Source, raw: Any, loc: tuple) -> KindDecl | None:
+    """A kind's declaration, keeping every field that is right and reporting every one that is not."""
+    result, problems = validate_data(src.rel, src.doc, _LooseKind, raw, loc)
+    src.problems.extend(problems)
+    if result is None:
+        return None
+    fields: dict[str, FieldDecl] = {}
+    for name, field_raw in result.fields.items():
+        spec, problems = validate_data(src.rel, src.doc, FieldDecl, field_raw, loc + ("fields", name))
+        src.problems.extend(problems)
+        if spec is not None:
+            fields[name] = spec
+    return result.model_copy(update={"fields": fields})
 
 
 def _vocabularies(src: _Source, own: ModelDecl, builder: _Builder) -> None:

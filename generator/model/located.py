@@ -19,13 +19,15 @@ def did_you_mean(word: str, candidates) -> str:
     return f" (did you mean '{match[0]}'?)" if match else ""
 
 
-def validate_data(rel: str, doc: Document, model: type[BaseModel], data: Any = None) -> tuple[Any, list[Diagnostic]]:
-    """`data` (default: the document's) validated by `model`, or None and located diagnostics."""
+def validate_data(rel: str, doc: Document, model: type[BaseModel], data: Any = None,
+                  prefix: tuple = ()) -> tuple[Any, list[Diagnostic]]:
+    """`data` (default: the document's) validated by `model`, or None and located diagnostics.
+    `prefix` says where `data` sits in the document, for positions and messages."""
     try:
         return model.model_validate(doc.data if data is None else data), []
     except ValidationError as exc:
         errs = exc.errors(include_url=False)
-        return None, [_diagnostic(rel, doc, model, err) for err in errs if not _explained_by_typo(err, errs)]
+        return None, [_diagnostic(rel, doc, model, err, prefix) for err in errs if not _explained_by_typo(err, errs)]
 
 
 def _explained_by_typo(err: dict, errs: list[dict]) -> bool:
@@ -55,7 +57,7 @@ def _yaml_kind(value: Any) -> str:
             list: "a list", dict: "a mapping"}.get(type(value), "a date" if hasattr(value, "isoformat") else "text")
 
 
-def _diagnostic(rel: str, doc: Document, model: type[BaseModel], err: dict) -> Diagnostic:
+def _diagnostic(rel: str, doc: Document, model: type[BaseModel], err: dict, prefix: tuple = ()) -> Diagnostic:
     # pydantic adds "[key]" after a dict key that failed, and "function-…" for custom validators.
     raw_loc = err["loc"]
     on_key = "[key]" in raw_loc
@@ -63,14 +65,14 @@ def _diagnostic(rel: str, doc: Document, model: type[BaseModel], err: dict) -> D
     kind = err["type"]
     ctx = err.get("ctx") or {}
     value = err.get("input")
-    field = ".".join(str(p) for p in loc) or "(file)"
+    field = ".".join(str(p) for p in prefix + loc) or "(file)"
     owner = _model_at(model, loc)
     name = loc[-1] if loc else None
     info = owner.model_fields.get(name) if owner is not None and isinstance(name, str) else None
     described = f" ({info.description})" if info is not None and info.description else ""
 
     def at(code: str, message: str, hint: str | None = None, *, key: bool = on_key, where=loc) -> Diagnostic:
-        line, col = doc.position(where, key=key)
+        line, col = doc.position(prefix + tuple(where), key=key)
         return Diagnostic(rel, line, col, "error", code, message, hint)
 
     if kind == "extra_forbidden":
