@@ -196,3 +196,16 @@ def test_every_link_in_the_built_site_leads_to_a_page(project, directory_urls):
             assert target.is_file(), f"{page.relative_to(site)} links to missing {href}"
             checked += 1
     assert checked > 500
+
+
+@pytest.mark.parametrize("package, found", [("mkdocs", "2.0.0"), ("mkdocs", "1.5.3"), ("mkdocs-material", "10.0.1")])
+def test_untested_engine_versions_fail_loudly(monkeypatch, package, found):
+    """The private MkDocs and Material attributes live in one module, behind this check."""
+    from mkdocs.exceptions import PluginError
+    from generator.adapters.mkdocs import internals
+    real = internals.version
+    monkeypatch.setattr(internals, "version", lambda name: found if name == package else real(name))
+    with pytest.raises(PluginError, match=f"{package} {re.escape(found)} is installed"):
+        internals.check_versions()
+    monkeypatch.setattr(internals, "version", real)
+    internals.check_versions()  # the installed releases are the tested ones

@@ -17,7 +17,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable
 
-from mkdocs.structure.files import File, InclusionLevel, set_exclusions
+from mkdocs.structure.files import File, InclusionLevel
+
+from .internals import set_exclusions
 
 
 @dataclass(frozen=True)

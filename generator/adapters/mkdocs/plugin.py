@@ -30,6 +30,7 @@ from ...render.pages import RenderedPage
 from ...site import ASSET_DIR, ASSETS, OPTIONS, REQUIRED_EXTENSIONS, as_date, build_nav, produce
 from .error_page import ErrorPages, likely_pages
 from .guard import find_collisions, stop_on_sigterm
+from .internals import can_request_rebuild, check_versions
 from .preview import Preview
 
 log = get_plugin_logger("handbook")
@@ -79,6 +80,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         return self.error_pages is not None and self.error_pages.failing
 
     def on_config(self, config):
+        check_versions()
         project_dir = Path(config.config_file_path or ".").resolve().parent
         self.project_dir = project_dir
         self.handbook_dir = (project_dir / self.config.handbook_dir).resolve()
@@ -238,7 +240,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         if self.templates_dir and self.templates_dir.is_dir():
             server.watch(str(self.templates_dir))
         if self.handbook_dir and self.handbook_dir.is_dir():
-            if self.preview is not None and hasattr(server, "_rebuild_cond"):
+            if self.preview is not None and can_request_rebuild(server):
                 self.preview.watch(server, self.handbook_dir)
                 log.info(f"Watching '{self.handbook_dir.name}' for changes (file events; incremental rebuilds)")
             else:

@@ -24,10 +24,11 @@ from typing import Callable
 
 from mkdocs.structure.files import File
 
-from .guard import remove_output
 from ...model import Entity, Handbook
 from ...render.pages import RenderedPage
 from ...site import TAGS_PAGE, WHOLE_HANDBOOK
+from .guard import remove_output
+from .internals import add_tags, previous_search_index, request_rebuild, search_plugin, tags_plugin
 
 
 def _neighbours(entity: Entity) -> set[str]:
@@ -126,11 +127,8 @@ def watch_natively(server, path: Path):
     from watchdog.observers import Observer
 
     def changed(event) -> None:
-        if event.is_directory:
-            return
-        with server._rebuild_cond:
-            server._want_rebuild = True
-            server._rebuild_cond.notify_all()
+        if not event.is_directory:
+            request_rebuild(server)
 
     handler = FileSystemEventHandler()
     handler.on_any_event = changed
@@ -139,12 +137,6 @@ def watch_natively(server, path: Path):
     observer.daemon = True
     observer.start()
     return observer
-
-
-def _search_plugin(config):
-    """Material's search plugin, whose index the preview keeps equal to a full build's."""
-    search = config.plugins.get("material/search") or config.plugins.get("search")
-    return search if hasattr(search, "search_index") else None
 
 
 class Preview:
@@ -249,25 +241,25 @@ class Preview:
     def feed_tags(self, config, files) -> None:
         """Material's tags plugin learns tags only from the pages a build processes: show it the
         tags of the pages this dirty build did not rebuild."""
-        tags = config.plugins.get("material/tags")
-        if tags is None or not tags.config.enabled:
+        tags = tags_plugin(config)
+        if tags is None:
             return
         for file in files.documentation_pages():
             page = file.page
-            if page is None or page.url in self.rebuilt or not tags.filter(file):
+            if page is None or page.url in self.rebuilt:
                 continue
             if page.markdown is None:
                 page.read_source(config)
-            tags.mappings.add(page, page.markdown)
+            add_tags(tags, file, page)
 
     def search_before(self, config) -> None:
         """Before Material's search merges the previous index with this build's entries: what the
         merge should give, the previous entries of the pages neither rebuilt nor removed, and this
         build's entries."""
         self.expected_entries = None
-        search = _search_plugin(config)
-        previous = getattr(search, "search_index_prev", None) if search is not None else None
-        if previous is None or not isinstance(getattr(previous, "entries", None), list):
+        search = search_plugin(config)
+        previous = previous_search_index(search)
+        if previous is None:
             return
         kept = forget_pages(previous, set(self.rebuilt) | self.removed)
         self.expected_entries = kept + list(search.search_index.entries)
@@ -276,7 +268,7 @@ class Preview:
         """Material drops the previous entries of every page whose URL starts with the first rebuilt
         page's (the home page's is "", a prefix of all). Its merge keeps a subset of the expected
         entries: when it kept fewer, write the index again with all of them."""
-        search = _search_plugin(config)
+        search = search_plugin(config)
         expected, self.expected_entries = self.expected_entries, None
         if search is None or expected is None or len(search.search_index.entries) == len(expected):
             return

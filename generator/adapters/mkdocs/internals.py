@@ -1,0 +1,78 @@
+"""Adapter: every private MkDocs or Material attribute the plugin relies on, in one place, behind a
+version check that fails loudly.
+
+MkDocs 1.6 and Material 9 offer no public way to wake the live-reload server, to see the search
+index of the previous dirty build or to feed tags of pages a dirty build skipped. The preview
+(preview.py) and the collision check (guard.py) reach for these here only; a version outside the
+tested range stops the build with a clear message instead of publishing a subtly wrong site.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import set_exclusions  # noqa: F401  (not in MkDocs' documented API)
+
+# Package -> (lowest tested, first untested) release.
+TESTED = {"mkdocs": ((1, 6), (1, 7)), "mkdocs-material": ((9, 7), (10, 0))}
+
+
+def _release(text: str) -> tuple[int, ...]:
+    parts = []
+    for part in text.split(".")[:2]:
+        digits = "".join(c for c in part if c.isdigit())
+        parts.append(int(digits or 0))
+    return tuple(parts)
+
+
+def check_versions() -> None:
+    """Refuse to run on an MkDocs or Material release these internals were not tested with."""
+    for package, (low, high) in TESTED.items():
+        try:
+            found = version(package)
+        except PackageNotFoundError:
+            continue  # Material absent: its parts are simply not used
+        if not low <= _release(found) < high:
+            raise PluginError(
+                f"the handbook plugin relies on internals of {package} {'.'.join(map(str, low))} up to "
+                f"before {'.'.join(map(str, high))}, and {package} {found} is installed; install a tested "
+                f"release (see pyproject.toml), or build with `handbook export` and another engine")
+
+
+# --- mkdocs serve's live-reload server ------------------------------------------------------------
+
+def can_request_rebuild(server) -> bool:
+    return hasattr(server, "_rebuild_cond") and hasattr(server, "_want_rebuild")
+
+
+def request_rebuild(server) -> None:
+    """What `LiveReloadServer.watch`'s own callback does when a watched file changes."""
+    with server._rebuild_cond:
+        server._want_rebuild = True
+        server._rebuild_cond.notify_all()
+
+
+# --- Material's search and tags plugins -----------------------------------------------------------
+
+def search_plugin(config):
+    """Material's search plugin, whose index the preview keeps equal to a full build's."""
+    search = config.plugins.get("material/search") or config.plugins.get("search")
+    return search if hasattr(search, "search_index") else None
+
+
+def previous_search_index(search):
+    """The index of the previous dirty build, which Material merges with this build's entries."""
+    previous = getattr(search, "search_index_prev", None) if search is not None else None
+    return previous if previous is not None and isinstance(getattr(previous, "entries", None), list) else None
+
+
+def tags_plugin(config):
+    tags = config.plugins.get("material/tags")
+    return tags if tags is not None and tags.config.enabled else None
+
+
+def add_tags(tags, file, page) -> None:
+    """Tell Material's tags plugin the tags of a page this build did not process."""
+    if tags.filter(file):
+        tags.mappings.add(page, page.markdown)
