@@ -47,9 +47,9 @@ def run_measured(command: list[str], cwd: Path) -> tuple[float, float]:
     return elapsed, usage.ru_maxrss / 1024
 
 
-def project(tmp: Path, n: int) -> Path:
+def project(tmp: Path, n: int, custom_kinds: int = 0) -> Path:
     """A project like the shipped one, with the synthetic handbook and the shipped templates."""
-    generate(n, tmp)
+    generate(n, tmp, custom_kinds=custom_kinds)
     (tmp / "docs").mkdir(exist_ok=True)
     config = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
     config = config.replace("templates_dir: templates", f"templates_dir: {REPO / 'templates'}")
@@ -66,10 +66,10 @@ def trivialise(docs: Path) -> None:
         page.write_text(f"{front}\n# Page\n\nA line of text.\n", encoding="utf-8")
 
 
-def measure(n: int, naive: bool, trivial: bool = False) -> dict:
+def measure(n: int, naive: bool, trivial: bool = False, custom_kinds: int = 0) -> dict:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        config = project(tmp / "project", n)
+        config = project(tmp / "project", n, custom_kinds)
         build_s, build_mb = run_measured([str(BIN / "mkdocs"), "build", "-q", "-f", str(config), "-d", str(tmp / "a")], tmp)
         subprocess.run([str(BIN / "handbook"), "export", str(tmp / "floor"), "--config", str(config)],
                        check=True, capture_output=True, env=ENV)
@@ -104,11 +104,13 @@ def main() -> None:
     parser.add_argument("--trivial", action="store_true",
                         help="also build the floor with every page body cut to a line (MkDocs' cost per page)")
     parser.add_argument("--json", action="store_true", help="print one JSON object on the last line")
+    parser.add_argument("--custom-kinds", type=int, default=0,
+                        help="a third of the entities in this many kinds of a handbook's own model (up to 5)")
     args = parser.parse_args()
     rows = []
     for n in args.n:
         naive = args.no_naive_above is None or n <= args.no_naive_above
-        row = measure(n, naive, args.trivial)
+        row = measure(n, naive, args.trivial, args.custom_kinds)
         rows.append(row)
         naive_text = f"naive {row['naive_s']:7.2f} s  naive/build {row['naive_over_build']:5.2f}" if naive else "naive skipped"
         print(f"n={n:>6}  build {row['build_s']:7.2f} s ({row['build_ms_per_entity']} ms/entity, "

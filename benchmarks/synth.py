@@ -39,12 +39,20 @@ def counts(n: int) -> dict[str, int]:
     return out
 
 
-def generate(n: int, out: Path, seed: int = 7) -> Path:
+CUSTOM_KINDS = ["forums", "metrics", "decisions", "okrs", "roles"]
+
+
+def generate(n: int, out: Path, seed: int = 7, custom_kinds: int = 0) -> Path:
+    """N entities. With `custom_kinds`, 30 % of them belong to kinds a model.yaml declares (each
+    referring to teams and rituals, and referred to by rituals), and rituals get a custom field."""
     rng = random.Random(seed)
     root = out / "handbook"
     if root.exists():
         shutil.rmtree(root)
-    ids = {kind: [f"{kind[:-1] if kind != 'funding' else 'fund'}-{i:05d}" for i in range(c)] for kind, c in counts(n).items()}
+    custom = CUSTOM_KINDS[:custom_kinds]
+    per_custom = int(n * 0.3) // len(custom) if custom else 0
+    ids = {kind: [f"{kind[:-1] if kind != 'funding' else 'fund'}-{i:05d}" for i in range(c)]
+           for kind, c in counts(n - per_custom * len(custom)).items()}
     for kind in ids:
         (root / kind).mkdir(parents=True)
 
@@ -103,7 +111,37 @@ def generate(n: int, out: Path, seed: int = 7) -> Path:
             "provides": interfaces[:3] + rng.sample(interfaces, 3), "consumes": rng.sample(interfaces, 4),
             "local_practices": prose(rng), "funding": {split[0]: 50, split[1]: 30, split[2]: 20},
             "interactions": [{"team": rng.choice(teams), "mode": "x-as-a-service"}], **common(i)})
+    if custom:
+        _custom(root, rng, custom, per_custom, write, common, teams, rituals)
     return root
+
+
+def _custom(root: Path, rng, kinds: list[str], count: int, write, common, teams, rituals) -> None:
+    model = {"kinds": {"rituals": {"fields": {"slack_channel": {"type": "text"},
+                                              "forum": {"type": "ref", "to": kinds[0], "reverse": "runs"}}}}}
+    for kind in kinds:
+        model["kinds"][kind] = {"singular": kind[:-1], "title": kind.capitalize(), "blurb": sentence(rng, 8),
+                                "node": "amber", "fields": {
+            "summary": {"type": "text", "required": True},
+            "purpose": {"type": "markdown", "required": True},
+            "chair": {"type": "ref", "to": "teams", "reverse": f"chairs_{kind}", "required": True},
+            "members": {"type": "list", "of": {"type": "ref", "to": "teams", "reverse": f"member_of_{kind}"}},
+            "meets_in": {"type": "ref", "to": "rituals", "reverse": f"hosts_{kind}"},
+            "weight": {"type": "integer", "min": 0, "max": 100},
+            "cadence": {"type": "cadence"}}}
+    (root / "model.yaml").write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
+    for kind in kinds:
+        (root / kind).mkdir()
+        for i in range(count):
+            write(kind, f"{kind[:-1]}-{i:05d}", {
+                "name": f"{kind[:-1].capitalize()} {i} {rng.choice(WORDS)}", "summary": sentence(rng, 10),
+                "purpose": prose(rng), "chair": rng.choice(teams), "members": rng.sample(teams, 3),
+                "meets_in": rng.choice(rituals), "weight": rng.randint(0, 100), "cadence": rng.choice(CADENCES),
+                **common(i)})
+    first = kinds[0]
+    for path in sorted((root / "rituals").glob("*.yaml"))[::3]:  # a third of the rituals use both fields
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(f"slack_channel: \"#{path.stem}\"\nforum: {first[:-1]}-{rng.randrange(count):05d}\n")
 
 
 def main() -> None:
@@ -111,8 +149,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--custom-kinds", type=int, default=0, help="kinds declared in model.yaml (up to 5)")
     args = parser.parse_args()
-    print(generate(args.n, args.out, args.seed))
+    print(generate(args.n, args.out, args.seed, args.custom_kinds))
 
 
 if __name__ == "__main__":

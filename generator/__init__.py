@@ -1,14 +1,11 @@
 """Operating-system handbook generator: YAML in handbook/ -> validated model -> Jinja -> MkDocs.
 
-The pipeline, in order:
-  loader      YAML text -> plain values, with the position of every key and value
-  schema      one pydantic model per kind (fields, hints, typed references, JSON Schema source)
-  validate    files -> validated models; pydantic errors -> located diagnostics
-  model       the resolved graph: entities, references, derived reverse relations
-  lints       checks on the graph beyond the schema (codes explained in codes.py)
-  text        untrusted YAML prose -> safe HTML; render + templates/ -> Markdown pages
-  diagrams    SVG drawn at build time; feeds: calendar (.ics) and JSON API; history: git changes
-  pipeline    all of the above in one call, shared by the adapters
-Adapters: plugin (MkDocs; preview.py makes `mkdocs serve --dirty` incremental), cli (`handbook`),
-export (plain Markdown for other engines), schema_export, scaffold (`handbook new`).
+The folders are the pipeline; each imports only from the ones below it:
+  model/      kinds as declarations (kinds/*.yaml, and a handbook's own model.yaml), value types,
+              YAML with positions, validation into located diagnostics, the resolved graph,
+              lints, git history, starters, JSON Schema
+  render/     Jinja pages from templates/, safe text, held HTML, SVG diagrams, calendar and API
+  site.py     the site plan (pages, nav, assets, options) and the whole pipeline in one call
+  adapters/   mkdocs/ (the plugin, the incremental preview, MkDocs internals), cli, export
+codes.py and diagnostics.py are shared by every stage.
 """
