@@ -204,8 +204,10 @@ def test_untested_engine_versions_fail_loudly(monkeypatch, package, found):
     from mkdocs.exceptions import PluginError
     from generator.adapters.mkdocs import internals
     real = internals.version
+    internals.check_versions.cache_clear()
     monkeypatch.setattr(internals, "version", lambda name: found if name == package else real(name))
     with pytest.raises(PluginError, match=f"{package} {re.escape(found)} is installed"):
         internals.check_versions()
     monkeypatch.setattr(internals, "version", real)
+    internals.check_versions.cache_clear()
     internals.check_versions()  # the installed releases are the tested ones

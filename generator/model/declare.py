@@ -611,11 +611,6 @@ def _at(src: _Source | None, kind: Kind, spec: Spec, message: str, hint: str) ->
 
 # --- validators from declarations -----------------------------------------------------------------
 
-class Strict(BaseModel):
-    # Unknown keys are errors: they are nearly always typos of a real field.
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
 def _compile(model: Model) -> None:
     tag = t.tag_type(model.tag_pattern)
     for kind in [model.meta, *model.kinds.values()]:
@@ -630,6 +625,7 @@ def _model_class(name: str, specs, model: Model, tag, one_of: tuple[str, ...], d
     if one_of:
         extra = {"oneOf": [{"required": [n]} for n in one_of]}
         validators["_one_of"] = model_validator(mode="after")(_one_of_check(one_of))
+    # Unknown keys are errors: they are nearly always typos of a real field.
     config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, json_schema_extra=extra)
     return create_model(name, __config__=config, __validators__=validators, __doc__=doc or None, **definitions)
 

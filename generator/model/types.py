@@ -37,26 +37,14 @@ class Ref:
     reverse: str
 
 
-def ref(kind: str, reverse: str, description: str = "") -> Any:
-    return Annotated[str, Ref(kind, reverse), Field(description=description or f"id of one of the {kind}")]
-
-
-class Strict(BaseModel):
-    # Unknown keys are errors: they are nearly always typos of a real field.
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
 # Plain (non-Markdown) text is one printable line: a line break would let it start a Markdown
 # block (a heading, a list, an admonition) wherever it is shown.
 LINE_PATTERN = r"^[^\u0000-\u001f\u007f-\u009f\u2028\u2029]*$"
-NonEmpty = Annotated[str, Field(min_length=1, pattern=LINE_PATTERN)]
 MAX_NAME_CHARS = 120
-Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME_CHARS, pattern=LINE_PATTERN, description="display name")]
 # A web address: scheme, host and path in the characters RFC 3986 allows, minus quotes; nothing
 # that could end an HTML attribute, a calendar line or a JSON string.
 URL_PATTERN = r"^https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~!$&()*+,;=:@%/-]*)?$"
 Url = Annotated[str, Field(max_length=2000, pattern=URL_PATTERN)]
-Markdown = Annotated[str, Field(min_length=1, description="Markdown text"), "markdown"]
 Percent = Annotated[int, Field(ge=0, le=100)]
 # Material's tags plugin writes tag names into the page unescaped, so tags are restricted to
 # characters that cannot form markup. A handbook may set its own pattern (model.yaml); markup
@@ -78,10 +66,6 @@ def tag_type(pattern: str = TAG_PATTERN) -> Any:
     extra = {} if pattern == TAG_PATTERN else {"not": {"pattern": "[<>&\"'`]"}}
     return Annotated[str, Field(pattern=pattern, max_length=40, json_schema_extra=extra or None),
                      AfterValidator(_no_markup)]
-
-
-Tag = tag_type()
-Tags = Annotated[list[Tag], Field(description="labels: letters, digits, spaces, dots and hyphens")]
 
 
 def _known_timezone(value: str) -> str:

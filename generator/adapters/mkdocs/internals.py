@@ -9,6 +9,7 @@ tested range stops the build with a clear message instead of publishing a subtly
 
 from __future__ import annotations
 
+from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 
 from mkdocs.exceptions import PluginError
@@ -26,6 +27,7 @@ def _release(text: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
+@cache  # once per process: `mkdocs serve` calls it on every rebuild
 def check_versions() -> None:
     """Refuse to run on an MkDocs or Material release these internals were not tested with."""
     for package, (low, high) in TESTED.items():
