@@ -25,7 +25,7 @@ from generator.diagnostics import Diagnostic, format_report
 from generator.model.loader import MAX_FILE_BYTES, parse_text, read_regular, YamlProblem
 from generator.render.text import escape_plain
 
-from test_bad_input import check, cwd
+from test_bad_input import cwd
 
 SECRET = "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY"
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}

@@ -8,12 +8,10 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import jsonschema
-import pytest
 from click.testing import CliRunner
 
 from generator.adapters.cli import main

@@ -14,19 +14,18 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel, create_model, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel
 
-from ..codes import CODES, LINT_CODES
+from ..codes import LINT_CODES
 from ..diagnostics import Diagnostic, excerpt
 from .loader import Document, load_file, parse_text
 from . import types as t
 from .located import did_you_mean, validate_data
+from .validators import compile_validators
 
 BUILTIN_DIR = Path(__file__).parent / "kinds"
 MODEL_FILE = "model.yaml"  # a handbook's own model, beside handbook.yaml
@@ -269,10 +268,6 @@ def _humanise(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
-def _camel(word: str) -> str:
-    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", word) if part)
-
-
 def _read_builtin(name: str) -> tuple[_Source, Any]:
     rel = f"generator/model/kinds/{name}.yaml"
     doc, problems = load_file(BUILTIN_DIR / f"{name}.yaml", rel)
@@ -310,7 +305,7 @@ class _Builder:
         wrong = self._misplaced(decl)
         if wrong:
             src.error(loc + (wrong,), f"'{wrong}' does not apply to a field of type {decl.type}",
-                      f"see `handbook explain model` for what each type takes")
+                      "see `handbook explain model` for what each type takes")
         if decl.type == "list":
             if decl.of is None:
                 src.error(loc, f"list field '{name}' needs `of:`, the type of its items", "e.g. of: {type: text}")
@@ -512,7 +507,7 @@ def _build_cached(model_text: bytes | None, model_rel: str) -> Model:
     problems += _check_references(model, sources[-1] if model_text is not None else None)
     if problems:
         raise ModelError(sorted(problems))
-    _compile(model)
+    compile_validators(model)
     return model
 
 
@@ -607,112 +602,6 @@ def _at(src: _Source | None, kind: Kind, spec: Spec, message: str, hint: str) ->
         line, col = src.doc.position(("kinds", kind.name, "fields", spec.name), key=True)
         return Diagnostic(src.rel, line, col, "error", "model", message, hint)
     return Diagnostic(spec.declared_in, 0, 0, "error", "model", message, hint)
-
-
-# --- validators from declarations -----------------------------------------------------------------
-
-def _compile(model: Model) -> None:
-    tag = t.tag_type(model.tag_pattern)
-    for kind in [model.meta, *model.kinds.values()]:
-        kind.model = _model_class(_camel(kind.title if kind.name == "handbook" else kind.schema), kind.fields.values(),
-                                  model, tag, (), kind.blurb)
-
-
-def _model_class(name: str, specs, model: Model, tag, one_of: tuple[str, ...], doc: str = "") -> type[BaseModel]:
-    definitions = {spec.name: _field(spec, model, tag) for spec in specs}
-    validators = {}
-    extra = None
-    if one_of:
-        extra = {"oneOf": [{"required": [n]} for n in one_of]}
-        validators["_one_of"] = model_validator(mode="after")(_one_of_check(one_of))
-    # Unknown keys are errors: they are nearly always typos of a real field.
-    config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, json_schema_extra=extra)
-    return create_model(name, __config__=config, __validators__=validators, __doc__=doc or None, **definitions)
-
-
-def _one_of_check(names: tuple[str, ...]):
-    listed = " or ".join(f"`{n}`" for n in names)
-    example = " or ".join(f"`- {n}: …`" for n in names)
-
-    def check(self):
-        written = [n for n in names if getattr(self, n) is not None]
-        if len(written) != 1:
-            raise PydanticCustomError("one_of", f"write either {listed}, not both or neither", {"hint": f"write {example}"})
-        return self
-    return check
-
-
-def _field(spec: Spec, model: Model, tag) -> tuple[Any, Any]:
-    annotation = _annotation(spec, model, tag)
-    kw: dict[str, Any] = {}
-    if spec.description:
-        kw["description"] = spec.description
-    if spec.example is not None:
-        kw["examples"] = [spec.example]
-    if spec.type == "list" and spec.min_items:
-        kw["min_length"] = spec.min_items
-    if spec.required and not spec.has_default:
-        return annotation, Field(**kw)
-    if spec.has_default:
-        default = spec.default
-    elif spec.type in ("list", "tags"):
-        default = []
-    elif spec.type == "map":
-        default = {}
-    else:
-        default = None
-    if default is None:
-        annotation = Optional[annotation]
-    return annotation, Field(default, **kw)
-
-
-def _annotation(spec: Spec, model: Model, tag) -> Any:
-    from typing import Annotated
-    kind = spec.type
-    if kind == "text":
-        return Annotated[str, Field(min_length=1, max_length=spec.max_length, pattern=t.LINE_PATTERN)]
-    if kind == "markdown":
-        return Annotated[str, Field(min_length=1, description="Markdown text"), "markdown"]
-    if kind in ("integer", "number"):
-        base = int if kind == "integer" else float
-        low, high = (None if v is None else base(v) for v in (spec.min, spec.max))
-        return Annotated[base, Field(ge=low, le=high)]
-    if kind == "percent":
-        return t.Percent
-    if kind == "boolean":
-        return bool
-    if kind == "date":
-        return date
-    if kind == "datetime":
-        return t.LocalTime
-    if kind == "duration":
-        return t.DurationField
-    if kind == "url":
-        return t.Url
-    if kind == "email":
-        return t.Email
-    if kind == "cadence":
-        return t.CadenceField
-    if kind == "target":
-        return t.TargetField
-    if kind == "timezone":
-        return t.Timezone
-    if kind == "slug":
-        return Annotated[str, Field(pattern=t.SLUG_PATTERN)]
-    if kind == "tags":
-        return list[tag]
-    if kind == "enum":
-        values = model.vocabularies.get(spec.vocabulary, spec.values) if spec.vocabulary else spec.values
-        return Literal[tuple(values)]  # type: ignore[valid-type]
-    if kind == "ref":
-        return Annotated[str, t.Ref(spec.to, spec.reverse), Field(description=spec.description or f"id of one of the {spec.to}")]
-    if kind == "list":
-        return list[_annotation(spec.of, model, tag)]  # type: ignore[arg-type]
-    if kind == "map":
-        return dict[_annotation(spec.key, model, tag), _annotation(spec.value, model, tag)]  # type: ignore[misc]
-    if kind == "object":
-        return _model_class(spec.title or _camel(spec.name), spec.fields, model, tag, spec.one_of)
-    raise AssertionError(kind)
 
 
 # --- a handbook's model ---------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import jinja2
 import markupsafe

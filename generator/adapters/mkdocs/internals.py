@@ -13,7 +13,10 @@ from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 
 from mkdocs.exceptions import PluginError
-from mkdocs.structure.files import set_exclusions  # noqa: F401  (not in MkDocs' documented API)
+from mkdocs.structure.files import set_exclusions  # not in MkDocs' documented API
+
+__all__ = ["check_versions", "can_request_rebuild", "request_rebuild", "search_plugin", "previous_search_index",
+           "tags_plugin", "add_tags", "set_exclusions"]
 
 # Package -> (lowest tested, first untested) release.
 TESTED = {"mkdocs": ((1, 6), (1, 7)), "mkdocs-material": ((9, 7), (10, 0))}

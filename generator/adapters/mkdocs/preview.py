@@ -26,7 +26,7 @@ from mkdocs.structure.files import File
 
 from ...model import Entity, Handbook
 from ...render.pages import RenderedPage
-from ...site import TAGS_PAGE, WHOLE_HANDBOOK
+from ...site import TAGS_PAGE
 from .guard import remove_output
 from .internals import add_tags, previous_search_index, request_rebuild, search_plugin, tags_plugin
 

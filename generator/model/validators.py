@@ -1,0 +1,111 @@
+"""Model: pydantic validators built from kind declarations (`create_model`), as fast as
+hand-written models. A value type is one entry here and one in declare.TypeName."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
+from pydantic_core import PydanticCustomError
+
+from . import types as t
+
+if TYPE_CHECKING:
+    from .declare import Model, Spec
+
+# Types that need nothing from the declaration but their name.
+SIMPLE: dict[str, Any] = {
+    "percent": t.Percent, "boolean": bool, "date": date, "datetime": t.LocalTime, "duration": t.DurationField,
+    "url": t.Url, "email": t.Email, "cadence": t.CadenceField, "target": t.TargetField, "timezone": t.Timezone,
+    "slug": Annotated[str, Field(pattern=t.SLUG_PATTERN)],
+}
+
+
+def _camel(word: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", word) if part)
+
+
+def compile_validators(model: Model) -> None:
+    """Give every kind of `model` its pydantic validator, built from its declared fields."""
+    tag = t.tag_type(model.tag_pattern)
+    for kind in [model.meta, *model.kinds.values()]:
+        kind.model = _model_class(_camel(kind.title if kind.name == "handbook" else kind.schema), kind.fields.values(),
+                                  model, tag, (), kind.blurb)
+
+
+def _model_class(name: str, specs, model: Model, tag, one_of: tuple[str, ...], doc: str = "") -> type[BaseModel]:
+    definitions = {spec.name: _field(spec, model, tag) for spec in specs}
+    validators = {}
+    extra = None
+    if one_of:
+        extra = {"oneOf": [{"required": [n]} for n in one_of]}
+        validators["_one_of"] = model_validator(mode="after")(_one_of_check(one_of))
+    # Unknown keys are errors: they are nearly always typos of a real field.
+    config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, json_schema_extra=extra)
+    return create_model(name, __config__=config, __validators__=validators, __doc__=doc or None, **definitions)
+
+
+def _one_of_check(names: tuple[str, ...]):
+    listed = " or ".join(f"`{n}`" for n in names)
+    example = " or ".join(f"`- {n}: …`" for n in names)
+
+    def check(self):
+        written = [n for n in names if getattr(self, n) is not None]
+        if len(written) != 1:
+            raise PydanticCustomError("one_of", f"write either {listed}, not both or neither", {"hint": f"write {example}"})
+        return self
+    return check
+
+
+def _field(spec: Spec, model: Model, tag) -> tuple[Any, Any]:
+    annotation = _annotation(spec, model, tag)
+    kw: dict[str, Any] = {}
+    if spec.description:
+        kw["description"] = spec.description
+    if spec.example is not None:
+        kw["examples"] = [spec.example]
+    if spec.type == "list" and spec.min_items:
+        kw["min_length"] = spec.min_items
+    if spec.required and not spec.has_default:
+        return annotation, Field(**kw)
+    if spec.has_default:
+        default = spec.default
+    elif spec.type in ("list", "tags"):
+        default = []
+    elif spec.type == "map":
+        default = {}
+    else:
+        default = None
+    if default is None:
+        annotation = Optional[annotation]
+    return annotation, Field(default, **kw)
+
+
+def _annotation(spec: Spec, model: Model, tag) -> Any:
+    kind = spec.type
+    if kind == "text":
+        return Annotated[str, Field(min_length=1, max_length=spec.max_length, pattern=t.LINE_PATTERN)]
+    if kind == "markdown":
+        return Annotated[str, Field(min_length=1, description="Markdown text"), "markdown"]
+    if kind in ("integer", "number"):
+        base = int if kind == "integer" else float
+        low, high = (None if v is None else base(v) for v in (spec.min, spec.max))
+        return Annotated[base, Field(ge=low, le=high)]
+    if kind in SIMPLE:
+        return SIMPLE[kind]
+    if kind == "tags":
+        return list[tag]
+    if kind == "enum":
+        values = model.vocabularies.get(spec.vocabulary, spec.values) if spec.vocabulary else spec.values
+        return Literal[tuple(values)]  # type: ignore[valid-type]
+    if kind == "ref":
+        return Annotated[str, t.Ref(spec.to, spec.reverse), Field(description=spec.description or f"id of one of the {spec.to}")]
+    if kind == "list":
+        return list[_annotation(spec.of, model, tag)]  # type: ignore[arg-type]
+    if kind == "map":
+        return dict[_annotation(spec.key, model, tag), _annotation(spec.value, model, tag)]  # type: ignore[misc]
+    if kind == "object":
+        return _model_class(spec.title or _camel(spec.name), spec.fields, model, tag, spec.one_of)
+    raise AssertionError(kind)
