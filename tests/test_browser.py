@@ -88,6 +88,19 @@ def site_dir(url: str):
     return SITES[url]
 
 
+def search_for(page, words: str, result_text: str):
+    """Type into Material's search as a person would and return the first matching result."""
+    search = page.locator("input.md-search__input")
+    search.click()
+    # Type once the search worker is ready; typing earlier races Material's lazy result list,
+    # which then shows a count but no results.
+    page.locator(".md-search-result__meta", has_text="Type to start searching").wait_for(timeout=15_000)
+    search.press_sequentially(words, delay=30)
+    result = page.locator(".md-search-result__item > a", has_text=result_text).first
+    result.wait_for(timeout=10_000)
+    return result
+
+
 def _offsite(requests, site):
     return [u for u in requests if not u.startswith((site, "data:", "blob:", "about:"))]
 
@@ -99,15 +112,7 @@ def test_search_open_follow_and_diagram(site, browser_page):
     assert "Fernhill Operating System" in page.locator("article h1").inner_text()
     page.screenshot(path=str(SCREENSHOTS / "home.png"), full_page=True)
 
-    search = page.locator("input.md-search__input")
-    search.click()
-    # Type once the search worker is ready, as a person would; typing earlier races Material's
-    # lazy result list, which then shows a count but no results.
-    page.locator(".md-search-result__meta", has_text="Type to start searching").wait_for(timeout=15_000)
-    search.press_sequentially("betting table", delay=30)
-    result = page.locator(".md-search-result__item > a", has_text="Betting table").first
-    result.wait_for(timeout=10_000)
-    result.click()
+    search_for(page, "betting table", "Betting table").click()
     page.wait_for_url("**/rituals/betting-table/**")
     assert page.locator("article h1").inner_text().rstrip("¶") == "Betting table"
     index = (site_dir(site) / "search" / "search_index.json").read_text(encoding="utf-8")
@@ -165,12 +170,6 @@ def test_a_name_that_breaks_html_shows_as_written(site, browser_page):
     assert page.locator(".md-header__topic", has_text=HOSTILE_NAME).count() >= 1
     assert page.locator("nav.md-nav a", has_text=HOSTILE_NAME).count() >= 1
     assert page.evaluate("window.__xss") is None and seen["dialogs"] == []
-    search = page.locator("input.md-search__input")
-    search.click()
-    page.locator(".md-search-result__meta", has_text="Type to start searching").wait_for(timeout=15_000)
-    search.press_sequentially("pricing", delay=30)
-    result = page.locator(".md-search-result__item > a", has_text="</title>").first
-    result.wait_for(timeout=10_000)
-    assert HOSTILE_NAME in result.inner_text()
+    assert HOSTILE_NAME in search_for(page, "pricing", "</title>").inner_text()
     assert page.evaluate("window.__xss") is None
     page.screenshot(path=str(SCREENSHOTS / "hostile-name.png"), full_page=True)

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Optional
+from typing import Annotated, Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 from pydantic_core import PydanticCustomError
 
 from . import types as t
-
-if TYPE_CHECKING:
-    from .declare import Model, Spec
 
 # Types that need nothing from the declaration but their name.
 SIMPLE: dict[str, Any] = {
