@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from generator.model import read_handbook
 
 
@@ -124,3 +126,28 @@ def test_missing_handbook_yaml(project):
     handbook, diags = check(project)
     assert handbook is None
     find(diags, "handbook/handbook.yaml", "missing-file")
+
+
+@pytest.mark.parametrize("wrong, right", [("description", "'summary' or 'purpose'"), ("dri", "'owner'"),
+                                          ("frequency", "'cadence'"), ("title", "'name'"), ("cadnce", "'cadence'")])
+def test_hints_suggest_the_field_a_synonym_or_typo_stands_for(project, wrong, right):
+    text = (project.root / WBR).read_text()
+    field = {"description": "summary", "dri": "owner", "frequency": "cadence", "title": "name", "cadnce": "cadence"}[wrong]
+    project.edit(WBR, f"\n{field}:", f"\n{wrong}:")
+    diags = [d for d in check(project)[1] if d.severity == "error"]
+    assert [d.code for d in diags] == ["unknown-field"], [d.format_text() for d in diags]
+    assert diags[0].message == f"unknown field '{wrong}' (did you mean {right}?)"
+    assert text
+
+
+@pytest.mark.parametrize("wrong", ["task", "modes_x", "descriptions_of_it"])
+def test_no_suggestion_for_a_loose_match(project, wrong):
+    project.edit(WBR, "\nname:", f"\n{wrong}: x\nname:")
+    unknown = find(check(project)[1], WBR, "unknown-field")
+    assert "did you mean" not in unknown.message
+
+
+def test_a_team_written_by_its_name_suggests_its_id(project):
+    project.edit(WBR, "owner: product-ops", "owner: Product Operations")
+    unknown = find(check(project)[1], WBR, "unknown-reference")
+    assert "did you mean 'product-ops'? references use the id, not the name" in unknown.message

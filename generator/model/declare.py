@@ -349,7 +349,7 @@ class _Builder:
                     self.vocabulary_home.setdefault(decl.vocabulary, src.rel)
                 elif decl.vocabulary not in self.vocabularies:
                     src.error(loc + ("vocabulary",), f"unknown vocabulary '{excerpt(decl.vocabulary)}'"
-                              f"{did_you_mean(decl.vocabulary, self.vocabularies)}",
+                              f"{did_you_mean(decl.vocabulary, self.vocabularies, 0.6)}",
                               "name a vocabulary of the built-in kinds, or give `values:`")
                     return None
             elif not values:
@@ -419,7 +419,7 @@ class _Builder:
         for i, column in enumerate(columns):
             if column not in fields:
                 src.error(loc + ("index_columns", i), f"index column '{excerpt(column)}' is not a field of '{name}'"
-                          f"{did_you_mean(column, fields)}")
+                          f"{did_you_mean(column, fields, 0.6)}")
         return Kind(name=name, singular=singular, title=decl.title or _humanise(name), blurb=decl.blurb or "",
                     schema=decl.schema_stem or re.sub(r"[^a-z0-9]+", "-", singular.lower()).strip("-"),
                     node=decl.node or "grey", order=decl.order if decl.order is not None else 100,
@@ -541,7 +541,7 @@ def _vocabularies(src: _Source, own: ModelDecl, builder: _Builder) -> None:
     for name, change in own.vocabularies.items():
         loc = ("vocabularies", name)
         if name not in builder.vocabularies:
-            src.error(loc, f"unknown vocabulary '{excerpt(name)}'{did_you_mean(name, builder.vocabularies)}",
+            src.error(loc, f"unknown vocabulary '{excerpt(name)}'{did_you_mean(name, builder.vocabularies, 0.6)}",
                       f"vocabularies: {', '.join(sorted(builder.vocabularies))}")
             continue
         if isinstance(change, list):
@@ -563,7 +563,7 @@ def _vocabularies(src: _Source, own: ModelDecl, builder: _Builder) -> None:
 def _lints(src: _Source, own: ModelDecl) -> dict[str, str]:
     for code in own.lints:
         if code not in LINT_CODES:
-            src.error(("lints", code), f"'{excerpt(code)}' is not a lint{did_you_mean(code, LINT_CODES)}",
+            src.error(("lints", code), f"'{excerpt(code)}' is not a lint{did_you_mean(code, LINT_CODES, 0.6)}",
                       "`handbook explain` lists the codes; lints are: " + ", ".join(sorted(LINT_CODES)))
     return {code: setting for code, setting in own.lints.items() if code in LINT_CODES}
 
@@ -586,7 +586,7 @@ def _check_references(model: Model, src: _Source | None) -> list[Diagnostic]:
             where = f"{kind.name}.{spec.name}"
             if spec.to not in targets:
                 problems.append(_at(src, kind, spec, f"field '{where}' refers to unknown kind "
-                                    f"'{excerpt(spec.to)}'{did_you_mean(spec.to, targets)}",
+                                    f"'{excerpt(spec.to)}'{did_you_mean(spec.to, targets, 0.6)}",
                                     f"kinds: {', '.join(sorted(targets))}"))
                 continue
             # Specs are frozen for everyone else; the defaults of a reference are settled here, once.

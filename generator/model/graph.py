@@ -21,7 +21,7 @@ from ..diagnostics import Diagnostic, errors, excerpt
 from .declare import Model, load_model
 from .loader import Document
 from .located import did_you_mean
-from .types import Ref, ref_fields
+from .types import Ref, ref_fields, slugify
 from .validate import discover, load_and_validate
 
 
@@ -147,6 +147,16 @@ def iter_refs(value: Any, shape: tuple, loc: tuple, item: Any) -> Iterator[tuple
             yield from iter_refs(getattr(value, name), inner, loc + (name,), value)
 
 
+def _suggest(target_id: str, known: dict[str, Entity]) -> str:
+    """A close id, or the id of an entity written by its display name (`Product Operations`)."""
+    close = did_you_mean(target_id, known)
+    if close:
+        return close
+    wanted = str(target_id).strip().lower()
+    named = next((e.id for e in known.values() if e.name.lower() == wanted or e.id == slugify(wanted)), None)
+    return f" (did you mean '{named}'? references use the id, not the name)" if named else ""
+
+
 def _link(entities: list[Entity], index: dict[str, dict[str, Entity]], invalid: set[tuple[str, str]],
           unknowable: set[str], model: Model) -> list[Diagnostic]:
     diags: list[Diagnostic] = []
@@ -164,7 +174,7 @@ def _link(entities: list[Entity], index: dict[str, dict[str, Entity]], invalid: 
                     where = "in handbook.yaml" if ref.kind == "pillars" else f"under {ref.kind}/"
                     diags.append(Diagnostic(
                         entity.path, line, col, "error", "unknown-reference",
-                        f"unknown {kind_word} '{excerpt(target_id)}'{did_you_mean(target_id, known)}",
+                        f"unknown {kind_word} '{excerpt(target_id)}'{_suggest(target_id, known)}",
                         f"known {ref.kind}: {', '.join(sorted(known)[:12]) or 'none'}"
                         f"{' …' if len(known) > 12 else ''}; or create it {where}"))
                     continue

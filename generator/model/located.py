@@ -14,9 +14,32 @@ from .loader import Document
 from .types import LINE_PATTERN, TAG_PATTERN, URL_PATTERN, field_shape
 
 
-def did_you_mean(word: str, candidates) -> str:
-    match = difflib.get_close_matches(str(word), list(candidates), n=1, cutoff=0.6)
+# Words people write for a field under another name. Suggested only where the field exists.
+SYNONYMS = {
+    "description": ("summary", "purpose", "mission", "statement"), "desc": ("summary", "purpose"),
+    "dri": ("owner",), "owned_by": ("owner",), "responsible": ("owner",), "accountable": ("owner",),
+    "frequency": ("cadence",), "recurrence": ("cadence",), "schedule": ("cadence", "starts"), "when": ("cadence",),
+    "title": ("name",), "label": ("name",), "duration": ("duration_minutes",), "length": ("duration_minutes",),
+    "attendees": ("participants",), "attendance": ("participants",), "start": ("starts",), "date": ("starts",),
+    "reviewed": ("last_reviewed",), "review_date": ("last_reviewed",), "team": ("owner",), "tag": ("tags",),
+    "labels": ("tags",), "goal": ("purpose",), "objective": ("purpose",), "type": ("format",),
+}
+
+
+def did_you_mean(word: str, candidates, cutoff: float = 0.8) -> str:
+    """A suggestion only for a close match (a typo): a loose one misleads more than it helps.
+    Among a few names unlike each other (kinds, vocabularies, codes) a looser cutoff helps."""
+    match = difflib.get_close_matches(str(word), list(candidates), n=1, cutoff=cutoff)
     return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+def did_you_mean_field(word: str, fields) -> str:
+    """A typo of a field, or the field a common synonym stands for (`description` -> `summary`)."""
+    close = did_you_mean(word, fields)
+    if close:
+        return close
+    meant = [f for f in SYNONYMS.get(str(word).lower(), ()) if f in fields]
+    return f" (did you mean {' or '.join(repr(f) for f in meant)}?)" if meant else ""
 
 
 def validate_data(rel: str, doc: Document, model: type[BaseModel], data: Any = None,
@@ -36,7 +59,7 @@ def _explained_by_typo(err: dict, errs: list[dict]) -> bool:
         return False
     parent, name = err["loc"][:-1], err["loc"][-1]
     return any(e["type"] == "extra_forbidden" and e["loc"][:-1] == parent
-               and difflib.get_close_matches(str(e["loc"][-1]), [name], n=1, cutoff=0.6) for e in errs)
+               and did_you_mean_field(str(e["loc"][-1]), [name]) for e in errs)
 
 
 def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
@@ -77,7 +100,7 @@ def _diagnostic(rel: str, doc: Document, model: type[BaseModel], err: dict, pref
 
     if kind == "extra_forbidden":
         allowed = list(owner.model_fields) if owner is not None else []
-        return at("unknown-field", f"unknown field '{excerpt(name)}'{did_you_mean(name, allowed)}",
+        return at("unknown-field", f"unknown field '{excerpt(name)}'{did_you_mean_field(name, allowed)}",
                   f"fields allowed here: {', '.join(allowed)}" if allowed else None, key=True)
     if kind == "missing":
         return at("missing-field", f"missing required field '{name}'{described}",

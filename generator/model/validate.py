@@ -137,7 +137,7 @@ def _walk(folder: Path) -> Iterator[tuple[Path, str | None]]:
 
 def _unknown_kind(folder: Path, rel, diags: list[Diagnostic], model: Model) -> None:
     """A folder that is not a kind, reported on each YAML file in it (an annotation needs a file)."""
-    message = f"folder '{excerpt(folder.name)}' is not a kind of entity{did_you_mean(folder.name, model.kinds)}"
+    message = f"folder '{excerpt(folder.name)}' is not a kind of entity{did_you_mean(folder.name, model.kinds, 0.6)}"
     hint = f"entities live in one of: {', '.join(model.kinds)}; or declare the kind in {MODEL_FILE}"
     inside = [p for p, problem in _walk(folder) if problem is None and p.suffix in YAML_SUFFIXES]
     for path in inside or [folder]:
