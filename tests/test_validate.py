@@ -151,3 +151,17 @@ def test_a_team_written_by_its_name_suggests_its_id(project):
     project.edit(WBR, "owner: product-ops", "owner: Product Operations")
     unknown = find(check(project)[1], WBR, "unknown-reference")
     assert "did you mean 'product-ops'? references use the id, not the name" in unknown.message
+
+
+def test_schema_errors_and_unknown_references_come_in_one_run(project):
+    """An editor fixing a file's schema errors does not meet its unknown ids only afterwards."""
+    project.edit(WBR, "owner: product-ops", "owner: jdoe")
+    project.edit(WBR, "cadence: weekly", "cadnce: weekly")
+    project.edit(WBR, "inputs: [input-metrics-update]", "inputs: [input-metrics-updat]")
+    diags = [d for d in check(project)[1] if d.severity == "error"]
+    assert sorted(d.code for d in diags) == ["unknown-field", "unknown-reference", "unknown-reference"]
+    refs = [d for d in diags if d.code == "unknown-reference"]
+    assert [(d.line, d.message) for d in refs] == [
+        (line_of(project, WBR, "owner: jdoe"), "unknown team 'jdoe'"),
+        (line_of(project, WBR, "inputs: [input-metrics-updat]"),
+         "unknown interface 'input-metrics-updat' (did you mean 'input-metrics-update'?)")]

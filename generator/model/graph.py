@@ -157,6 +157,50 @@ def _suggest(target_id: str, known: dict[str, Entity]) -> str:
     return f" (did you mean '{named}'? references use the id, not the name)" if named else ""
 
 
+def _unknown(path: str, position: tuple[int, int], ref: Ref, target_id: str,
+             index: dict[str, dict[str, Entity]], model: Model) -> Diagnostic:
+    kind_word = model.kinds[ref.kind].singular if ref.kind in model.kinds else ref.kind.rstrip("s")
+    known = index.get(ref.kind, {})
+    where = "in handbook.yaml" if ref.kind == "pillars" else f"under {ref.kind}/"
+    return Diagnostic(path, position[0], position[1], "error", "unknown-reference",
+                      f"unknown {kind_word} '{excerpt(target_id)}'{_suggest(target_id, known)}",
+                      f"known {ref.kind}: {', '.join(sorted(known)[:12]) or 'none'}"
+                      f"{' …' if len(known) > 12 else ''}; or create it {where}")
+
+
+def raw_refs(value: Any, shape: tuple, loc: tuple) -> Iterator[tuple[tuple, Ref, str, bool]]:
+    """(loc, Ref, target id, is_dict_key) for every reference in data that failed validation:
+    what can be read as one is checked too, so that a file's unknown ids show in the same run
+    as its schema errors."""
+    tag = shape[0]
+    if tag == "ref" and isinstance(value, str):
+        yield loc, shape[1], value, False
+    elif tag == "list" and isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from raw_refs(v, shape[1], loc + (i,))
+    elif tag == "dict" and isinstance(value, dict):
+        for k, v in value.items():
+            if shape[1][0] == "ref" and isinstance(k, str):
+                yield loc + (k,), shape[1][1], k, True
+            yield from raw_refs(v, shape[2], loc + (k,))
+    elif tag == "model" and isinstance(value, dict):
+        for name, inner in ref_fields(shape[1]):
+            yield from raw_refs(value.get(name), inner, loc + (name,))
+
+
+def _check_invalid(files: list[tuple[str, Document, str]], index: dict[str, dict[str, Entity]],
+                   invalid: set[tuple[str, str]], unknowable: set[str], model: Model) -> list[Diagnostic]:
+    """Unknown references in files whose schema errors kept them out of the graph."""
+    diags: list[Diagnostic] = []
+    for path, doc, kind in files:
+        validator = model.validator(kind)
+        for loc, ref, target_id, is_key in raw_refs(doc.data, ("model", validator), ()):
+            if target_id in index.get(ref.kind, {}) or (ref.kind, target_id) in invalid or ref.kind in unknowable:
+                continue
+            diags.append(_unknown(path, doc.position(loc, key=is_key), ref, target_id, index, model))
+    return diags
+
+
 def _link(entities: list[Entity], index: dict[str, dict[str, Entity]], invalid: set[tuple[str, str]],
           unknowable: set[str], model: Model) -> list[Diagnostic]:
     diags: list[Diagnostic] = []
@@ -168,15 +212,7 @@ def _link(entities: list[Entity], index: dict[str, dict[str, Entity]], invalid: 
                 if target is None and ((ref.kind, target_id) in invalid or ref.kind in unknowable):
                     continue  # the target exists but has errors of its own, already reported
                 if target is None:
-                    line, col = entity.position(loc, key=is_key)
-                    kind_word = model.kinds[ref.kind].singular if ref.kind in model.kinds else ref.kind.rstrip("s")
-                    known = index.get(ref.kind, {})
-                    where = "in handbook.yaml" if ref.kind == "pillars" else f"under {ref.kind}/"
-                    diags.append(Diagnostic(
-                        entity.path, line, col, "error", "unknown-reference",
-                        f"unknown {kind_word} '{excerpt(target_id)}'{_suggest(target_id, known)}",
-                        f"known {ref.kind}: {', '.join(sorted(known)[:12]) or 'none'}"
-                        f"{' …' if len(known) > 12 else ''}; or create it {where}"))
+                    diags.append(_unknown(entity.path, entity.position(loc, key=is_key), ref, target_id, index, model))
                     continue
                 relation = Relation(entity, name, target, loc, item)
                 entity.refs.append(relation)
@@ -242,11 +278,14 @@ def _read_handbook(handbook_dir: Path, project_dir: Path | None,
     meta: Entity | None = None
     invalid: set[tuple[str, str]] = set()
     unknowable: set[str] = set()  # kinds whose ids cannot be known in this run
+    unlinked: list[tuple[str, Document, str]] = []  # files read but not valid
     for source in sources:
         doc, data, problems = _load_cached(source, cache, model)
         diags.extend(problems)  # cached lists are never changed: extend copies
         if data is None:
             invalid.add((source.kind, source.id))
+            if doc is not None:
+                unlinked.append((source.rel, doc, source.kind))
             if source.kind == "handbook":
                 # Its pillars are unknown, not missing: references to them are not errors of their own.
                 unknowable.add("pillars")
@@ -266,6 +305,7 @@ def _read_handbook(handbook_dir: Path, project_dir: Path | None,
     if meta is None:
         unknowable.add("pillars")
     diags.extend(_link(linkable, index, invalid, unknowable, model))
+    diags.extend(_check_invalid(unlinked, index, invalid, unknowable, model))
     if errors(diags) or meta is None:
         return None, diags
     for kind in model.kinds:
