@@ -282,10 +282,12 @@ def _read_handbook(handbook_dir: Path, project_dir: Path | None,
     for source in sources:
         doc, data, problems = _load_cached(source, cache, model)
         diags.extend(problems)  # cached lists are never changed: extend copies
-        if data is None:
-            invalid.add((source.kind, source.id))
+        if data is None or source.duplicate_of:
             if doc is not None:
                 unlinked.append((source.rel, doc, source.kind))
+            if source.duplicate_of:
+                continue
+            invalid.add((source.kind, source.id))
             if source.kind == "handbook":
                 # Its pillars are unknown, not missing: references to them are not errors of their own.
                 unknowable.add("pillars")

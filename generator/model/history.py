@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .loader import YamlProblem, parse_text, read_regular
-from .validate import META_FILE
+from .declare import META_FILE
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's id of the empty tree
 SHORT_TEXT = 60
@@ -59,6 +59,14 @@ def _where(handbook_dir: Path) -> tuple[Path, str] | None:
         return None
     root = Path(top.strip())
     return root, handbook_dir.resolve().relative_to(root.resolve()).as_posix()
+
+
+def first_added(path: Path) -> int | None:
+    """When git first saw the file (seconds since the epoch); None if it is not committed, or there
+    is no git. Tells which of two clashing files is the newcomer."""
+    out = _git(path.parent, "log", "--diff-filter=A", "--follow", "--format=%ct", "--", path.name)
+    times = [int(t) for t in (out or "").split()]
+    return min(times) if times else None
 
 
 def _identify(path: str, prefix: str) -> tuple[str, str] | None:

@@ -29,6 +29,7 @@ class SourceFile:
     id: str
     path: Path
     rel: str  # project-relative path for messages and edit links
+    duplicate_of: str | None = None  # another file has this id: this one is checked, not published
 
 
 def discover(handbook_dir: Path, project_dir: Path, model: Model) -> tuple[list[SourceFile], list[Diagnostic]]:
@@ -68,7 +69,7 @@ def discover(handbook_dir: Path, project_dir: Path, model: Model) -> tuple[list[
             if entry.name not in model.kinds:
                 _unknown_kind(path, rel, diags, model)
                 continue
-            seen: dict[str, SourceFile] = {}
+            seen: dict[str, list[SourceFile]] = {}
             for path, problem in _walk(path):
                 if problem is not None:
                     if problem == "folder":
@@ -94,13 +95,9 @@ def discover(handbook_dir: Path, project_dir: Path, model: Model) -> tuple[list[
                                             f"rename the file to '{suggestion[:MAX_ID_CHARS] or 'my-entity'}"
                                             f"{path.suffix}' (letters, digits and single hyphens)"))
                     continue
-                if entity_id in seen:
-                    diags.append(Diagnostic(rel(path), 0, 0, "error", "duplicate-id",
-                                            f"id '{entity_id}' is already used by {seen[entity_id].rel}",
-                                            "each entity needs its own file name; rename one of them"))
-                    continue
-                seen[entity_id] = SourceFile(entry.name, entity_id, path, rel(path))
-                files.append(seen[entity_id])
+                seen.setdefault(entity_id, []).append(SourceFile(entry.name, entity_id, path, rel(path)))
+            for clashing in seen.values():
+                files.extend(_settle_duplicates(clashing, diags))
         elif not entry.is_file(follow_symlinks=False):
             refuse(path, False)
         elif path.suffix in YAML_SUFFIXES:
@@ -108,6 +105,23 @@ def discover(handbook_dir: Path, project_dir: Path, model: Model) -> tuple[list[
                                     f"'{excerpt(entry.name)}' is outside any kind folder",
                                     f"move it into one of: {', '.join(model.kinds)}"))
     return files, diags
+
+
+def _settle_duplicates(clashing: list[SourceFile], diags: list[Diagnostic]) -> list[SourceFile]:
+    """Files that claim one id: the one git saw first keeps it; each newcomer is reported, at its
+    own first line and naming the other file, and is still checked like any other file."""
+    if len(clashing) > 1:
+        from .history import first_added  # git is asked only when ids clash
+        added = {s.rel: first_added(s.path) for s in clashing}
+        clashing = sorted(clashing, key=lambda s: (added[s.rel] is None, added[s.rel] or 0, s.rel))
+        keeper = clashing[0]
+        for other in clashing[1:]:
+            other.duplicate_of = keeper.rel
+            diags.append(Diagnostic(other.rel, 1, 1, "error", "duplicate-id",
+                                    f"id '{other.id}' is already used by {keeper.rel}",
+                                    "each entity needs its own file name: rename this file (and the references "
+                                    "meant for it), or merge it into the other"))
+    return clashing
 
 
 def _entries(folder: Path) -> list[os.DirEntry]:
