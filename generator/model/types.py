@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from functools import lru_cache
 from typing import Annotated, Any, Union, get_args, get_origin
@@ -227,26 +227,32 @@ TargetField = Annotated[Target, WithJsonSchema({
 
 # --- Local date and time (ritual start) -------------------------------------------------------
 
-LOCAL_TIME_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?$"
+LOCAL_TIME_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?)?$"
 _LOCAL_TIME_RE = re.compile(LOCAL_TIME_PATTERN)
 
 
 def _local_time(value: Any) -> Any:
-    # YAML reads 2026-01-05 10:00:00 as a datetime and 2026-01-05T10:00 as text; accept both,
-    # but only this form of text, so that the exported JSON Schema says exactly the same.
+    # YAML reads 2026-01-05 10:00:00 as a datetime, 2026-01-05 as a date and 2026-01-05T10:00 as
+    # text; accept all three, but only these forms of text, so that the JSON Schema says the same.
+    # A date alone means the whole day (an all-day event in the calendar).
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             raise PydanticCustomError("local_time", "write a local time without a zone offset",
                                       {"hint": "the zone is `timezone` in handbook.yaml"})
         return value
+    if isinstance(value, date):
+        return value
     if isinstance(value, str) and _LOCAL_TIME_RE.match(value):
-        return datetime.fromisoformat(value.replace(" ", "T"))
+        text = value.replace(" ", "T")
+        return datetime.fromisoformat(text) if "T" in text else date.fromisoformat(text)
     raise PydanticCustomError("local_time", "'{value}' is not a local date and time",
-                              {"value": excerpt(value), "hint": "write YYYY-MM-DDTHH:MM, e.g. 2026-01-05T10:00"})
+                              {"value": excerpt(value), "hint": "write YYYY-MM-DDTHH:MM, e.g. 2026-01-05T10:00, "
+                                                                 "or a date alone for an all-day event"})
 
 
-LocalTime = Annotated[datetime, BeforeValidator(_local_time), WithJsonSchema(
-    {"type": "string", "pattern": LOCAL_TIME_PATTERN, "description": "local time, YYYY-MM-DDTHH:MM"})]
+LocalTime = Annotated[Union[datetime, date], BeforeValidator(_local_time), WithJsonSchema(
+    {"type": "string", "pattern": LOCAL_TIME_PATTERN,
+     "description": "local time, YYYY-MM-DDTHH:MM, or a date alone for the whole day"})]
 
 
 # --- Duration: minutes, written as people write them -------------------------------------------

@@ -46,11 +46,14 @@ def _event(ritual: Entity, handbook: Handbook, use_directory_urls: bool) -> Even
     stamp = ritual.last_reviewed or meta.review_by
     event.add("dtstamp", datetime.combine(stamp, time(0), tzinfo=timezone.utc))
     event.add("summary", ritual.name)
-    if ritual.starts is not None:
+    if isinstance(ritual.starts, datetime):
         event.add("dtstart", ritual.starts.replace(tzinfo=ZoneInfo(meta.timezone)))
         if ritual.duration_minutes:
             event.add("duration", timedelta(minutes=ritual.duration_minutes))
         note = ""
+    elif ritual.starts is not None:  # a date without a time: the whole day, from that day on
+        event.add("dtstart", ritual.starts)
+        note = "\n\nThe handbook gives a first date but no time (`starts`): this is an all-day event."
     else:  # no time set: an all-day reminder, said plainly in the description
         event.add("dtstart", stamp)
         note = "\n\nNo start time is set in the handbook (`starts`): this is an all-day reminder."

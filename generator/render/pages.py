@@ -6,7 +6,7 @@ import json
 import posixpath
 from dataclasses import dataclass, field
 from functools import lru_cache
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -129,10 +129,17 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
     )
     # `join` is replaced because Jinja's own marks the result safe after HTML escaping only.
     env.filters.update(md=_prose, md_inline=render_inline, front=_json_text, page_title=_page_title, join=_join,
-                       lookup=_lookup)
+                       lookup=_lookup, first_session=_first_session)
     env.globals.update(link=_link, url=_url, href=_page_href, held=_held, neighbourhood=_neighbourhood,
                        interface_map=_interface_map, funding_chart=_funding_chart)
     return env
+
+
+def _first_session(value: date | datetime, timezone: str) -> str:
+    """`starts` in words: "2026-01-05 10:00 (Europe/London)", or "2026-01-05 (all day)"."""
+    if isinstance(value, datetime):
+        return f"{value:%A} {value:%Y-%m-%d %H:%M} ({timezone})"
+    return f"{value:%A} {value:%Y-%m-%d} (all day)"
 
 
 @jinja2.pass_context
