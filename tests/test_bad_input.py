@@ -88,7 +88,7 @@ def test_two_files_claim_the_same_id(project):
     project.write("handbook/rituals/demo-day.yml", (project.handbook / "rituals/demo-day.yaml").read_text())
     result = check(project)
     assert result.exit_code == 1
-    assert "handbook/rituals/demo-day.yml: error[duplicate-id]: id 'demo-day' is already used by handbook/rituals/demo-day.yaml" in result.output
+    assert "handbook/rituals/demo-day.yml:1:1: error[duplicate-id]: id 'demo-day' is already used by handbook/rituals/demo-day.yaml" in result.output
 
 
 def test_folder_of_an_unknown_kind(project):

@@ -33,3 +33,42 @@ def test_a_date_and_time_starts_a_timed_event_in_the_handbooks_zone(tmp_path):
     (event,) = Calendar.from_ical((site / "calendar.ics").read_bytes()).walk("VEVENT")
     start = event.decoded("dtstart")
     assert start.hour == 9 and str(start.tzinfo) == "Europe/London" and event.decoded("duration").seconds == 900
+
+
+# The cadence words of a real, 102-ritual handbook, and what the page says was understood.
+CADENCES = [
+    ("Triweekly", "Every 3 weeks", {"FREQ": ["WEEKLY"], "INTERVAL": [3]}),
+    ("Quarterly (first Tuesday)", "Quarterly, the first Tuesday", {"FREQ": ["MONTHLY"], "INTERVAL": [3], "BYDAY": ["1TU"]}),
+    ("Daily ⏰", "Daily", {"FREQ": ["DAILY"], "INTERVAL": [1]}),
+    ("every other week", "Every 2 weeks", {"FREQ": ["WEEKLY"], "INTERVAL": [2]}),
+    ("every second Tuesday", "Every 2 weeks on Tuesdays", {"FREQ": ["WEEKLY"], "INTERVAL": [2], "BYDAY": ["TU"]}),
+    ("twice a month", "Twice a month", {"FREQ": ["MONTHLY"], "INTERVAL": [1], "BYMONTHDAY": [1, 15]}),
+    ("bi-monthly", "Every 2 months", {"FREQ": ["MONTHLY"], "INTERVAL": [2]}),
+    ("every 10 days", "Every 10 days", {"FREQ": ["DAILY"], "INTERVAL": [10]}),
+    ("Monthly (after the board meeting)", "Monthly (after the board meeting)", {"FREQ": ["MONTHLY"], "INTERVAL": [1]}),
+]
+
+
+def test_cadence_words_people_write_are_understood(tmp_path):
+    own = make(tmp_path)
+    text = (own.handbook / "rituals" / "standup.yaml").read_text()
+    for i, (words, _, _) in enumerate(CADENCES):
+        body = text.replace("name: Standup", f"name: Ritual {i}").replace("cadence: daily", f"cadence: {words!r}")
+        (own.handbook / "rituals" / f"ritual-{i}.yaml").write_text(body + "starts: 2026-06-01T10:00\n")
+    assert check(own).exit_code == 0, check(own).output
+    site = build(own)
+    events = {str(e["summary"]): e for e in Calendar.from_ical((site / "calendar.ics").read_bytes()).walk("VEVENT")}
+    for i, (words, label, rule) in enumerate(CADENCES):
+        assert label in page(site, f"rituals/ritual-{i}"), (words, label)
+        assert dict(events[f"Ritual {i}"]["rrule"]) == rule, words
+
+
+def test_a_typo_gets_did_you_mean_and_other_words_are_a_trigger(tmp_path):
+    own = make(tmp_path)
+    own.edit("handbook/rituals/standup.yaml", "cadence: daily", "cadence: Qurterly")
+    assert "'Qurterly' is not a cadence (did you mean 'quarterly'?)" in check(own).output
+    own.edit("handbook/rituals/standup.yaml", "cadence: Qurterly", "cadence: Every patch release")
+    assert check(own).exit_code == 0
+    site = build(own)
+    assert "When triggered: Every patch release" in page(site, "rituals/standup")
+    assert Calendar.from_ical((site / "calendar.ics").read_bytes()).walk("VEVENT") == []  # no invented dates

@@ -83,11 +83,12 @@ def test_nested_errors_point_into_lists(project):
 
 
 def test_cadence_and_target_parse_or_explain(project):
-    project.edit(WBR, "cadence: weekly", "cadence: every second tuesday")
+    project.edit(WBR, "cadence: weekly", "cadence: Qurterly")
     project.edit("handbook/funding/growth-bets.yaml", "target: 35-45%", "target: 45-35%")
     handbook, diags = check(project)
     cadence = find(diags, WBR, "invalid-value")
-    assert "not a cadence" in cadence.message and "every N weeks" in cadence.hint
+    assert "'Qurterly' is not a cadence (did you mean 'quarterly'?)" in cadence.message
+    assert "every 3 weeks" in cadence.hint
     target = find(diags, "growth-bets.yaml", "invalid-value")
     assert "low end first" in target.message
 

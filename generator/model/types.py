@@ -3,6 +3,7 @@ shape of references inside them. Kind declarations (declare.py) are built from t
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -99,28 +100,74 @@ class ParsedValue:
 
 # --- Cadence: a regular period, or an event trigger described in words -----------------------
 
-_UNITS = {"day": "day", "week": "week", "month": "month", "quarter": "month", "year": "year"}
+_UNITS = {"day": ("day", 1), "week": ("week", 1), "month": ("month", 1), "quarter": ("month", 3), "year": ("year", 1)}
+# Periods written as one word. The first group was always understood and keeps its own words
+# on the page; the others are shown as understood ("Every 3 weeks").
 _NAMED_PERIODS = {
     "daily": (1, "day"), "weekly": (1, "week"), "fortnightly": (2, "week"), "biweekly": (2, "week"),
     "monthly": (1, "month"), "quarterly": (3, "month"), "half-yearly": (6, "month"),
     "yearly": (1, "year"), "annually": (1, "year"),
 }
-CADENCE_PATTERN = (
-    r"^(?:" + "|".join(_NAMED_PERIODS) + r"|every (?:[1-9][0-9]? )?(?:day|week|month|quarter|year)s?)$"
-)
-_CADENCE_RE = re.compile(CADENCE_PATTERN)
-_CADENCE_HINT = ("use daily, weekly, fortnightly, monthly, quarterly, yearly or `every N weeks` (days, "
-                 "months, quarters, years); for an event-driven ritual write `cadence: {trigger: \"when …\"}`")
+_MORE_PERIODS = {
+    "triweekly": (3, "week"), "tri-weekly": (3, "week"), "bi-weekly": (2, "week"), "every other week": (2, "week"),
+    "bimonthly": (2, "month"), "bi-monthly": (2, "month"), "semiannually": (6, "month"),
+    "semi-annually": (6, "month"), "biannually": (6, "month"), "half yearly": (6, "month"),
+}
+_TIMES = {"once": 1, "twice": 2, "thrice": 3, "two": 2, "three": 3, "four": 4}
+_ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "last": -1}
+_NUMBERS = {"other": 2, "second": 2, "third": 3, "fourth": 4}
+WEEKDAYS = {"monday": "MO", "tuesday": "TU", "wednesday": "WE", "thursday": "TH", "friday": "FR", "saturday": "SA",
+            "sunday": "SU"}
+_EVERY = re.compile(r"^every (?:(?P<n>[1-9][0-9]?|other|second|third|fourth) )?(?P<unit>day|week|month|quarter|year)s?$")
+_EVERY_WEEKDAY = re.compile(r"^every (?:(?P<other>other|second) )?(?P<day>" + "|".join(WEEKDAYS) + r")s?$")
+_PER = re.compile(r"^(?P<n>once|twice|thrice|two|three|four|[2-9]) (?:times )?(?:a|per|each|every) "
+                  r"(?P<unit>day|week|month|quarter|year)$")
+_SEMI = {"semimonthly": (2, "month"), "semi-monthly": (2, "month"), "semiweekly": (2, "week"), "semi-weekly": (2, "week")}
+_NTH_WEEKDAY = re.compile(r"(?:on )?(?:the )?(?P<nth>first|1st|second|2nd|third|3rd|fourth|4th|last) "
+                          r"(?P<day>" + "|".join(WEEKDAYS) + r")")
+_WORDS = sorted({*_NAMED_PERIODS, *_MORE_PERIODS, *_SEMI, "every", "day", "week", "month", "quarter", "year",
+                 "twice", "times", "other", *WEEKDAYS})
+_CADENCE_HINT = ("write a period as people say it (weekly, every 3 weeks, triweekly, twice a month, quarterly, "
+                 "every other Tuesday…), with a qualifier in brackets if you like: `monthly (first Tuesday)`; "
+                 "anything else is read as the event that triggers it")
+
+
+def _day_words(byday: str) -> str:
+    """An RFC 5545 day rule in words: "1TU" -> "the first Tuesday", "TU" -> "Tuesdays"."""
+    day = next(name for name, code in WEEKDAYS.items() if byday.endswith(code)).capitalize()
+    nth = byday[:-2]
+    if not nth:
+        return f"{day}s"
+    ordinal = {v: k for k, v in _ORDINALS.items() if not k[0].isdigit()}[int(nth)]
+    return f"the {ordinal} {day}"
+
+
+def _one_line(text: str) -> str:
+    if not re.match(LINE_PATTERN, text):
+        raise PydanticCustomError("cadence", "'{value}' must be one line of text, without control characters",
+                                  {"value": excerpt(text), "hint": _CADENCE_HINT})
+    return text
+
+
+def _clean(text: str) -> str:
+    """Lower case, one space between words, no symbols or emoji (`Daily ⏰`)."""
+    return " ".join(re.sub(r"[^\w\s()\-,]", " ", text.lower()).split())
 
 
 @dataclass(frozen=True)
 class Cadence(ParsedValue):
-    """`every` units of `unit` (regular), or a `trigger` in words (event-driven)."""
+    """`every` units of `unit`, `per` times in each (regular), or a `trigger` in words
+    (event-driven). `byday` is an exact RFC 5545 day rule ("1TU": the first Tuesday); `note` a
+    qualifier kept in words."""
 
     text: str
     every: int | None = None
     unit: str | None = None  # day, week, month or year; quarters are stored as 3 months
     trigger: str | None = None
+    per: int = 1
+    byday: str | None = None
+    note: str | None = None
+    own_words: bool = True  # the text names the period as shown; else the label says what was understood
 
     @property
     def is_regular(self) -> bool:
@@ -130,7 +177,23 @@ class Cadence(ParsedValue):
     def label(self) -> str:
         if self.trigger:
             return f"When triggered: {self.trigger}"
-        return self.text[0].upper() + self.text[1:]
+        words = self.text if self.own_words else self.understood
+        if self.byday:
+            words += f" on {_day_words(self.byday)}" if self.unit == "week" else f", {_day_words(self.byday)}"
+        label = words[0].upper() + words[1:]
+        return f"{label} ({self.note})" if self.note else label
+
+    @property
+    def understood(self) -> str:
+        unit, every = self.unit or "", self.every or 1
+        if self.per > 1:
+            times = {2: "twice"}.get(self.per, f"{self.per} times")
+            return f"{times} a {'quarter' if (unit, every) == ('month', 3) else unit}"
+        if unit == "month" and every % 3 == 0:
+            every, unit = every // 3, "quarter"
+        if every == 1:
+            return {"day": "daily", "week": "weekly", "month": "monthly", "quarter": "quarterly", "year": "yearly"}[unit]
+        return f"every {every} {unit}s"
 
     def __str__(self) -> str:
         return self.label
@@ -139,21 +202,8 @@ class Cadence(ParsedValue):
     def parse(cls, value: Any) -> "Cadence":
         if isinstance(value, Cadence):
             return value
-        if isinstance(value, str):
-            text = " ".join(value.strip().lower().split())
-            if not _CADENCE_RE.match(text):
-                raise PydanticCustomError("cadence", "'{value}' is not a cadence",
-                                          {"value": excerpt(value), "hint": _CADENCE_HINT})
-            if text in _NAMED_PERIODS:
-                every, unit = _NAMED_PERIODS[text]
-            else:
-                words = text.split()
-                every = int(words[1]) if len(words) == 3 else 1
-                unit = words[-1].rstrip("s")
-                if unit == "quarter":
-                    every *= 3
-                unit = _UNITS[unit]
-            return cls(text=text, every=every, unit=unit)
+        if isinstance(value, str) and value.strip():
+            return cls._from_words(_one_line(value.strip()))
         if isinstance(value, dict):
             extra = sorted(set(value) - {"trigger"})
             trigger = value.get("trigger")
@@ -161,23 +211,94 @@ class Cadence(ParsedValue):
                 raise PydanticCustomError(
                     "cadence", "an event-driven cadence takes exactly one field, `trigger`, with text",
                     {"hint": _CADENCE_HINT})
-            return cls(text=trigger.strip(), trigger=trigger.strip())
+            trigger = _one_line(trigger.strip())
+            return cls(text=trigger, trigger=trigger)
         raise PydanticCustomError("cadence", "expected a cadence such as `weekly`", {"hint": _CADENCE_HINT})
+
+    @classmethod
+    def _from_words(cls, original: str) -> "Cadence":
+        text = _clean(original)
+        note = None
+        bracket = re.search(r"\(([^)]*)\)", text)
+        if bracket:
+            note, text = bracket.group(1).strip() or None, " ".join((text[:bracket.start()] + text[bracket.end():]).split())
+        text = text.strip(" ,")
+        byday = None
+        nth = _NTH_WEEKDAY.search(note or "") or (None if cls._period(text) else _NTH_WEEKDAY.search(text))
+        if nth is not None:
+            byday = f"{_ORDINALS[nth['nth']]}{WEEKDAYS[nth['day']]}"
+            if note and _NTH_WEEKDAY.fullmatch(note.strip()):
+                note = None  # turned into the rule, and shown as understood
+            text = " ".join(_NTH_WEEKDAY.sub("", text).replace(",", " ").split())
+        period = cls._period(text)
+        if period is None:
+            close = difflib.get_close_matches(text, _WORDS, n=1, cutoff=0.8) if len(text.split()) <= 2 else []
+            if close and close[0] != text:  # a near-miss of a period word; anything else is a trigger
+                raise PydanticCustomError("cadence", "'{value}' is not a cadence (did you mean '{close}'?)",
+                                          {"value": excerpt(original), "close": close[0], "hint": _CADENCE_HINT})
+            return cls(text=original, trigger=original)
+        every, unit, per, own, weekday = period
+        if byday is not None and unit not in ("month", "year"):
+            byday = None  # "first Tuesday" of a week means nothing exact
+        if weekday is not None:
+            byday = weekday
+        if byday and unit in ("month", "year") and nth is not None:
+            own = False
+        label_note = note if byday is None or note else None
+        return cls(text=text, every=every, unit=unit, per=per, byday=byday, note=label_note,
+                   own_words=own and byday is None)
+
+    @staticmethod
+    def _period(text: str) -> tuple[int, str, int, bool, str | None] | None:
+        """(every, unit, times per period, whether the words are shown as written, weekday rule)."""
+        if text in _NAMED_PERIODS:
+            return (*_NAMED_PERIODS[text], 1, True, None)
+        if text in _MORE_PERIODS:
+            return (*_MORE_PERIODS[text], 1, False, None)
+        if text in _SEMI:
+            per, unit = _SEMI[text]
+            return 1, unit, per, False, None
+        match = _EVERY.match(text)
+        if match:
+            n = match["n"]
+            count = 1 if n is None else _NUMBERS.get(n) or int(n)
+            unit, scale = _UNITS[match["unit"]]
+            return count * scale, unit, 1, n is None or n.isdigit(), None
+        match = _EVERY_WEEKDAY.match(text)
+        if match:
+            return (2 if match["other"] else 1), "week", 1, False, WEEKDAYS[match["day"]]
+        match = _PER.match(text)
+        if match:
+            n = _TIMES.get(match["n"]) or int(match["n"])
+            unit, scale = _UNITS[match["unit"]]
+            return scale, unit, n, n == 1, None
+        return None
 
     def to_json(self) -> dict:
         if self.trigger:
             return {"trigger": self.trigger}
-        return {"text": self.text, "every": self.every, "unit": self.unit}
+        out: dict = {"text": self.text, "every": self.every, "unit": self.unit}
+        if self.per > 1:
+            out["per"] = self.per
+        if self.byday:
+            out["byday"] = self.byday
+        if self.note:
+            out["note"] = self.note
+        return out
 
 
 CadenceField = Annotated[Cadence, WithJsonSchema({
-    "description": "a regular period (weekly, every 2 weeks, monthly, quarterly…) or {trigger: text}",
+    "description": "a regular period as people write it (weekly, every 3 weeks, twice a month, quarterly (first "
+                   "Tuesday)…), the event that triggers it in words, or {trigger: text}; `handbook check` refuses "
+                   "near-misses of a period word (Qurterly)",
+    "examples": ["weekly", "every 2 weeks", "monthly (first Tuesday)", {"trigger": "after every major incident"}],
     "anyOf": [
-        {"type": "string", "pattern": CADENCE_PATTERN},
-        {"type": "object", "properties": {"trigger": {"type": "string", "minLength": 1}},
+        {"type": "string", "minLength": 1, "pattern": LINE_PATTERN},
+        {"type": "object", "properties": {"trigger": {"type": "string", "minLength": 1, "pattern": LINE_PATTERN}},
          "required": ["trigger"], "additionalProperties": False},
     ],
 })]
+
 
 # --- Target allocation: a percentage or a range ------------------------------------------------
 

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -57,7 +57,7 @@ def _event(ritual: Entity, handbook: Handbook, use_directory_urls: bool) -> Even
     else:  # no time set: an all-day reminder, said plainly in the description
         event.add("dtstart", stamp)
         note = "\n\nNo start time is set in the handbook (`starts`): this is an all-day reminder."
-    event.add("rrule", {"FREQ": FREQ[ritual.cadence.unit], "INTERVAL": ritual.cadence.every})
+    event.add("rrule", recurrence(ritual.cadence, ritual.starts or stamp))
     facts = [ritual.cadence.label] + [f"{ritual.duration_minutes} minutes"] * bool(ritual.duration_minutes) \
         + [ritual.mode] * bool(ritual.mode)
     who = f" Facilitator: {ritual.facilitator}." if ritual.facilitator else ""
@@ -65,6 +65,26 @@ def _event(ritual: Entity, handbook: Handbook, use_directory_urls: bool) -> Even
     event.add("url", address)
     event.add("categories", [c for c in [ritual.level, *ritual.tags] if c] or ["ritual"])
     return event
+
+
+def recurrence(cadence, start: date) -> dict:
+    """The RFC 5545 rule of a regular cadence. `per` times a period is spread over it from the
+    start: twice a month on the start's day and two weeks later, twice a week three days apart."""
+    rule: dict = {"FREQ": FREQ[cadence.unit], "INTERVAL": cadence.every}
+    if cadence.byday:
+        rule["BYDAY"] = cadence.byday
+    if cadence.per > 1 and cadence.unit == "month" and cadence.every == 1 and cadence.per == 2:
+        first = start.day if start.day <= 14 else start.day - 14
+        rule["BYMONTHDAY"] = [first, first + 14]
+    elif cadence.per > 1 and cadence.unit == "week":
+        days = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+        step = 7 // cadence.per
+        rule["BYDAY"] = [days[(start.weekday() + i * step) % 7] for i in range(cadence.per)]
+    elif cadence.per > 1 and cadence.unit in ("year", "month") and (12 * cadence.every if cadence.unit == "year"
+                                                                      else cadence.every) % cadence.per == 0:
+        months = 12 * cadence.every if cadence.unit == "year" else cadence.every
+        rule = {"FREQ": "MONTHLY", "INTERVAL": months // cadence.per}
+    return rule
 
 
 def calendar(handbook: Handbook, rituals: list[Entity], title: str, use_directory_urls: bool) -> bytes:
