@@ -72,3 +72,21 @@ def test_a_typo_gets_did_you_mean_and_other_words_are_a_trigger(tmp_path):
     site = build(own)
     assert "When triggered: Every patch release" in page(site, "rituals/standup")
     assert Calendar.from_ical((site / "calendar.ics").read_bytes()).walk("VEVENT") == []  # no invented dates
+
+
+def test_a_recurring_task_is_not_a_meeting(tmp_path):
+    own = make(tmp_path)
+    own.write("handbook/rituals/access-audit.yaml", "name: Access audit\nowner: ops\nlast_reviewed: 2026-05-01\n"
+              "summary: Check who can reach production.\npurpose: Remove access nobody needs.\n"
+              "cadence: quarterly\ntype: task\n")
+    result = check(own)
+    assert result.exit_code == 0 and "access-audit" not in result.output  # no meeting fields, no zombie warning
+    own.edit("handbook/rituals/access-audit.yaml", "type: task\n", "")  # now a meeting: its fields are missing
+    result = check(own)
+    assert result.exit_code == 1
+    assert ("handbook/rituals/access-audit.yaml:1:1: error[invalid-value]: a type `meeting` needs `facilitator`, "
+            "`duration_minutes`, `format`, `mode`, `level`, `participants`") in result.output
+    build_ok = make(tmp_path / "b")
+    build_ok.write("handbook/rituals/access-audit.yaml", (own.handbook / "rituals" / "access-audit.yaml").read_text()
+                   + "type: task\n")
+    assert "Access audit" in page(build(build_ok), "rituals/access-audit")

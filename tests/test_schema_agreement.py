@@ -46,9 +46,14 @@ def mutations(data: dict, kind: str):
     yield "unknown key", {**data, "cadnce": "weekly"}
     for name in schema.get("required", []):
         yield f"without {name}", {k: v for k, v in data.items() if k != name}
+    for condition in schema.get("allOf", []):  # fields required by another field's value
+        for name in condition["then"]["required"]:
+            yield f"without {name} (conditionally required)", {k: v for k, v in data.items() if k != name}
     for name, prop in schema["properties"].items():
         if name not in data:
             continue
+        # An optional field is `anyOf: [its type, null]`: mutate against its type.
+        prop = next((p for p in prop.get("anyOf", []) if p.get("type") != "null" and "$ref" not in p), prop)
         if "enum" in prop:
             yield f"{name} not in enum", {**data, name: "not-an-option"}
         if prop.get("type") == "string":

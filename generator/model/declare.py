@@ -43,7 +43,7 @@ TypeName = Literal["text", "markdown", "integer", "number", "percent", "boolean"
                    "url", "email", "enum", "list", "map", "object", "ref", "cadence", "target", "timezone", "slug",
                    "tags"]
 # What a handbook may change in a field it did not declare: never its type or what it refers to.
-CHANGEABLE = {"required", "default", "description", "example", "label", "reverse_label"}
+CHANGEABLE = {"required", "required_when", "default", "description", "example", "label", "reverse_label"}
 # Folder names the site needs for itself, and names an entity already has as attributes.
 RESERVED_KINDS = {"api", "assets", "calendar", "search", "tags", "changes", "reviews", "map", "index", "pillars",
                   "handbook", "model", "templates", "schemas"}
@@ -64,6 +64,8 @@ class FieldDecl(_Decl):
 
     type: Optional[TypeName] = Field(None, description="the value type; leave out to change a field declared elsewhere")
     required: Optional[bool] = Field(None, description="must every file write it? (default: no)")
+    required_when: Optional[dict[str, str]] = Field(
+        None, description="required only when another field has this value, e.g. {type: meeting}")
     default: Any = Field(None, description="value when the file does not write it")
     description: Optional[str] = Field(None, description="shown in editors, starters and hints")
     example: Any = Field(None, description="value used in `handbook new` starters")
@@ -135,6 +137,7 @@ class Spec:
     name: str
     type: str
     required: bool = False
+    required_when: tuple[tuple[str, str], ...] = ()  # (field, value): required when that field has that value
     default: Any = None
     has_default: bool = False
     description: str = ""
@@ -295,6 +298,7 @@ class _Builder:
             src.error(loc, f"field '{name}' has no type", "give it one of: " + ", ".join(TypeName.__args__))
             return None
         kw: dict[str, Any] = {"name": name, "type": decl.type, "required": bool(decl.required),
+                              "required_when": tuple((decl.required_when or {}).items()),
                               "description": decl.description or "", "example": decl.example,
                               "label": decl.label or _humanise(name), "declared_in": src.rel}
         if "default" in decl.model_fields_set:
@@ -379,7 +383,12 @@ class _Builder:
             src.error(loc + (other[0],), f"'{other[0]}' of field '{existing.name}' cannot be changed here",
                       f"a handbook can change: {', '.join(sorted(CHANGEABLE))}; vocabularies are changed under "
                       "`vocabularies:`")
-        kw: dict[str, Any] = {k: getattr(decl, k) for k in CHANGEABLE & decl.model_fields_set if k != "default"}
+        kw: dict[str, Any] = {k: getattr(decl, k) for k in CHANGEABLE & decl.model_fields_set
+                              if k not in ("default", "required_when")}
+        if "required_when" in decl.model_fields_set:
+            kw["required_when"] = tuple((decl.required_when or {}).items())
+        elif "required" in decl.model_fields_set:
+            kw["required_when"] = ()  # `required: false` relaxes a field entirely
         if "default" in decl.model_fields_set:
             kw.update(default=decl.default, has_default=True)
         return replace(existing, **kw)

@@ -62,6 +62,8 @@ def interfaces_without_both_ends(handbook: Handbook, today: date) -> Iterator[Di
 @lint
 def zombie_rituals(handbook: Handbook, today: date) -> Iterator[Diagnostic]:
     for r in handbook.of("rituals"):
+        if getattr(r, "type", "meeting") == "task":  # a recurring chore decides nothing by design
+            continue
         missing = [f for f in ("outputs", "decisions") if not getattr(r, f)]
         if missing:
             where = _written_or_name(r, missing[0])

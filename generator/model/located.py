@@ -148,4 +148,4 @@ def _diagnostic(rel: str, doc: Document, model: type[BaseModel], err: dict, pref
         return at("invalid-value", f"{field}: '{excerpt(value)}' is not a valid id",
                   "use lower-case letters, digits and single hyphens, e.g. grow-the-core")
     message = err["msg"].removeprefix("Value error, ")
-    return at("invalid-value", f"{field}: {message}", ctx.get("hint"))
+    return at("invalid-value", f"{field}: {message}" if loc else message, ctx.get("hint"))

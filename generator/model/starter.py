@@ -58,7 +58,10 @@ class Starter:
             return str(max(low or 0, 30 if "minutes" in name else 1))
         return _yaml_str(f"TODO: {info.description or name.replace('_', ' ')}")
 
-    def lines(self, model: type[BaseModel], values: dict[str, str]) -> list[str]:
+    def lines(self, model: type[BaseModel], values: dict[str, str], needed: set[str] | None = None) -> list[str]:
+        """The fields as YAML lines: those in `needed` (default: the required ones) written out,
+        the others commented out."""
+        needed = needed if needed is not None else {n for n, i in model.model_fields.items() if i.is_required()}
         out: list[str] = []
         for name, info in model.model_fields.items():
             if name in values:
@@ -70,19 +73,19 @@ class Starter:
                 comment = (comment + "; " if comment else "") + "one of: " + ", ".join(map(str, get_args(annotation)))
             if comment:
                 out.append(f"# {comment}")
-            value = self.value(name, info, annotation, _ref_in(field_shape(model, name)))
-            if info.is_required():
+            value = self.value(name, info, annotation, _ref_in(field_shape(model, name)), name in needed)
+            if name in needed:
                 out.extend(value)
             else:
                 out.extend(f"# {line}" for line in value)
         return out
 
-    def value(self, name: str, info: FieldInfo, annotation: Any, ref: Ref | None) -> list[str]:
+    def value(self, name: str, info: FieldInfo, annotation: Any, ref: Ref | None, needed: bool) -> list[str]:
         if info.examples:  # the schema's own example, as flow-style YAML (JSON is valid YAML)
             return [f"{name}: {json.dumps(info.examples[0], ensure_ascii=False)}"]
         origin = get_origin(annotation)
         if origin is list:
-            return [f"{name}: [{self.ref_value(ref)}]" if ref and info.is_required() else f"{name}: []"]
+            return [f"{name}: [{self.ref_value(ref)}]" if ref and needed else f"{name}: []"]
         if origin is dict:
             return [f"{name}: {{}}"]
         if "markdown" in info.metadata or "Markdown" in (info.description or ""):
@@ -98,8 +101,18 @@ def _unwrap(annotation: Any) -> Any:
     return annotation
 
 
+def needed_fields(kind: Kind) -> set[str]:
+    """Fields a new file must write: the required ones, and those required by another field's
+    default value (a ritual is a meeting unless it says otherwise)."""
+    def by_default(field: str, value: str) -> bool:
+        other = kind.fields.get(field)
+        return other is not None and other.has_default and other.default == value
+    return {name for name, spec in kind.fields.items()
+            if (spec.required and not spec.has_default) or any(by_default(f, v) for f, v in spec.required_when)}
+
+
 def starter_text(kind: Kind, name: str, known: dict[str, list[str]], today: date) -> str:
-    body = Starter(known, today).lines(kind.model, {"name": _yaml_str(name)})
+    body = Starter(known, today).lines(kind.model, {"name": _yaml_str(name)}, needed_fields(kind))
     header = [
         f"# yaml-language-server: $schema={SCHEMA_DIR_FROM_ENTITY}/{kind.schema}.schema.json",
         f"# A new {kind.singular}. Lines starting with '#' are optional fields: remove the '# ' to use one.",

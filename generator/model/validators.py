@@ -33,15 +33,39 @@ def compile_validators(model: Model) -> None:
 
 
 def _model_class(name: str, specs, model: Model, tag, one_of: tuple[str, ...], doc: str = "") -> type[BaseModel]:
+    specs = list(specs)
     definitions = {spec.name: _field(spec, model, tag) for spec in specs}
     validators = {}
-    extra = None
+    extra: dict[str, Any] = {}
     if one_of:
-        extra = {"oneOf": [{"required": [n]} for n in one_of]}
+        extra["oneOf"] = [{"required": [n]} for n in one_of]
         validators["_one_of"] = model_validator(mode="after")(_one_of_check(one_of))
+    conditions: dict[tuple[str, str], list[str]] = {}
+    for spec in specs:
+        for condition in spec.required_when:
+            conditions.setdefault(condition, []).append(spec.name)
+    if conditions:
+        extra["allOf"] = [{"if": {"properties": {field: {"const": value}}}, "then": {"required": names}}
+                          for (field, value), names in conditions.items()]
+        validators["_required_when"] = model_validator(mode="after")(_required_when_check(conditions))
+    extra = extra or None
     # Unknown keys are errors: they are nearly always typos of a real field.
     config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, json_schema_extra=extra)
     return create_model(name, __config__=config, __validators__=validators, __doc__=doc or None, **definitions)
+
+
+def _required_when_check(conditions: dict[tuple[str, str], list[str]]):
+    def check(self):
+        for (field, value), names in conditions.items():
+            missing = [n for n in names if getattr(self, n) in (None, [], {})]
+            if getattr(self, field) == value and missing:
+                raise PydanticCustomError(
+                    "required_when", "a {field} `{value}` needs {fields}",
+                    {"field": field, "value": value, "fields": ", ".join(f"`{n}`" for n in missing),
+                     "hint": f"add {', '.join(f'`{n}:`' for n in missing)}; or, if it is not a {value}, say so "
+                             f"with `{field}:`"})
+        return self
+    return check
 
 
 def _one_of_check(names: tuple[str, ...]):
@@ -65,7 +89,7 @@ def _field(spec: Spec, model: Model, tag) -> tuple[Any, Any]:
         kw["examples"] = [spec.example]
     if spec.type == "list" and spec.min_items:
         kw["min_length"] = spec.min_items
-    if spec.required and not spec.has_default:
+    if spec.required and not spec.has_default and not spec.required_when:
         return annotation, Field(**kw)
     if spec.has_default:
         default = spec.default
