@@ -459,3 +459,18 @@ def test_a_sub_folder_name_that_is_not_a_slug_is_not_read(project):
     result = run_check(project)
     assert result.returncode == 1 and "error[invalid-id]: folder name" in result.stdout
     assert "yaml-syntax" not in result.stdout
+
+
+def test_a_link_in_docs_to_a_secret_is_not_published(project, secret_file):
+    """MkDocs would follow it and publish the target; the plugin stops the build first."""
+    (project.root / "docs" / "env.md").symlink_to(secret_file)
+    result = project.mkdocs("build", "--strict")
+    assert result.returncode == 1
+    assert "docs/env.md: error: is a symbolic link to a file outside docs_dir" in result.stderr
+    assert "WJALR" not in result.stdout + result.stderr and not (project.root / "site").exists()
+
+
+def test_a_fifo_in_docs_does_not_hang_the_build(project):
+    os.mkfifo(project.root / "docs" / "pipe.md")
+    result = project.mkdocs("build", "--strict")  # the fixture's own time limit would end a hang
+    assert result.returncode == 1 and "docs/pipe.md: error: is not a regular file" in result.stderr

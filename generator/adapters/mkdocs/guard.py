@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+import stat
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -79,9 +80,25 @@ def find_collisions(config, generated: Iterable[tuple[str, str | None]], project
     return problems
 
 
-def _display_path(path: Path, project_dir: Path) -> str:
+def unsafe_docs(config, project_dir: Path) -> list[Problem]:
+    """Files in docs_dir that MkDocs would read from outside it (a symbolic link to a secret, which
+    it would publish) or that are not regular files (a FIFO would hang the build)."""
+    docs_dir = os.path.realpath(config.docs_dir)
+    problems = []
+    for file in docs_files(config):
+        real = os.path.realpath(file.abs_src_path)
+        where = _display_path(Path(file.abs_src_path), project_dir, resolve=False)
+        if os.path.commonpath([real, docs_dir]) != docs_dir:
+            problems.append(Problem(where, "is a symbolic link to a file outside docs_dir; it is not published",
+                                    "replace the link with the file itself"))
+        elif not stat.S_ISREG(os.stat(real).st_mode):
+            problems.append(Problem(where, "is not a regular file (a FIFO, device or socket)", "remove it"))
+    return problems
+
+
+def _display_path(path: Path, project_dir: Path, resolve: bool = True) -> str:
     try:
-        return path.resolve().relative_to(project_dir).as_posix()
+        return (path.resolve() if resolve else Path(os.path.abspath(path))).relative_to(project_dir).as_posix()
     except ValueError:
         return path.as_posix()
 

@@ -29,7 +29,7 @@ from ...render.fragments import SEARCHABLE, UNSEARCHED, restore
 from ...render.pages import RenderedPage
 from ...site import ASSET_DIR, ASSETS, OPTIONS, REQUIRED_EXTENSIONS, as_date, build_nav, produce
 from .error_page import ErrorPages, likely_pages
-from .guard import find_collisions, stop_on_sigterm
+from .guard import find_collisions, stop_on_sigterm, unsafe_docs
 from .internals import can_request_rebuild, check_versions
 from .preview import Preview
 
@@ -99,7 +99,8 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         problems = errors(output.diagnostics)
         if not problems:
             pages = output.pages if self.preview is None else self.preview.merge(output, self.pages)
-            problems = find_collisions(config, self._generated(pages, output.files), project_dir)
+            problems = find_collisions(config, self._generated(pages, output.files), project_dir) \
+                + unsafe_docs(config, project_dir)
         if problems:
             self._fail(config, output.diagnostics if errors(output.diagnostics) else problems)
             return config
