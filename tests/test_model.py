@@ -67,7 +67,7 @@ def test_parse_cache_rereads_only_changed_files(project, monkeypatch):
     first, _ = read_handbook(project.handbook, project.root, cache)
     reads = []
     original = model.load_and_validate
-    monkeypatch.setattr(model, "load_and_validate", lambda source, m: reads.append(source.id) or original(source, m))
+    monkeypatch.setattr(model, "load_and_validate", lambda source, m, ids=None: reads.append(source.id) or original(source, m, ids))
     project.edit("handbook/rituals/demo-day.yaml", "summary: Teams show", "summary: Teams demo")
     second, _ = read_handbook(project.handbook, project.root, cache)
     assert reads == ["demo-day"]

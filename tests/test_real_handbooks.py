@@ -90,3 +90,47 @@ def test_a_recurring_task_is_not_a_meeting(tmp_path):
     build_ok.write("handbook/rituals/access-audit.yaml", (own.handbook / "rituals" / "access-audit.yaml").read_text()
                    + "type: task\n")
     assert "Access audit" in page(build(build_ok), "rituals/access-audit")
+
+
+def department(own, folder: str, name: str, extra: str = "") -> None:
+    own.write(f"handbook/rituals/{folder}/{name}.yaml",
+              f"name: {folder.title()} {name.replace('-', ' ')}\nowner: ops\nlast_reviewed: 2026-05-01\n"
+              f"summary: A review.\npurpose: Look at the numbers.\ncadence: weekly\ntype: task\n{extra}")
+
+
+def test_departments_may_share_a_ritual_name_and_ids_follow_the_path(tmp_path):
+    own = make(tmp_path)
+    department(own, "sales", "weekly-pipeline-review")
+    department(own, "marketing", "weekly-pipeline-review")
+    department(own, "sales", "forecast-call")
+    assert check(own).exit_code == 0, check(own).output
+    site = build(own)
+    assert (site / "rituals" / "sales" / "weekly-pipeline-review" / "index.html").is_file()
+    assert (site / "rituals" / "marketing" / "weekly-pipeline-review" / "index.html").is_file()
+    import json
+    api = json.loads((site / "api" / "handbook.json").read_text())
+    assert {e["id"] for e in api["entities"] if e["kind"] == "rituals"} >= {
+        "sales/weekly-pipeline-review", "marketing/weekly-pipeline-review", "sales/forecast-call"}
+
+
+def test_a_short_name_works_while_it_is_unique_and_an_ambiguous_one_lists_the_candidates(tmp_path):
+    own = make(tmp_path)
+    department(own, "sales", "weekly-pipeline-review")
+    department(own, "marketing", "weekly-pipeline-review")
+    department(own, "sales", "forecast-call")
+    own.write("handbook/funding/growth.yaml", "name: Growth\nowner: ops\nlast_reviewed: 2026-05-01\nsummary: Bets.\n"
+              "basis: Judged on outcomes.\npillar: core\ntarget: 20-40%\nvalue_shape: option\n"
+              "reviewed_in: forecast-call\nexit_criteria: [Done]\n")
+    result = check(own)
+    assert result.exit_code == 0, result.output
+    site = build(own)
+    assert 'href="../../rituals/sales/forecast-call/"' in page(site, "funding/growth")  # resolved to the full id
+    own.edit("handbook/funding/growth.yaml", "reviewed_in: forecast-call", "reviewed_in: weekly-pipeline-review")
+    result = check(own)
+    assert result.exit_code == 1
+    assert ("reviewed_in: 'weekly-pipeline-review' could be any of: marketing/weekly-pipeline-review, "
+            "sales/weekly-pipeline-review") in result.output
+    assert "= hint: write the full id, with its folder" in result.output
+    own.edit("handbook/funding/growth.yaml", "reviewed_in: weekly-pipeline-review",
+             "reviewed_in: marketing/weekly-pipeline-review")
+    assert check(own).exit_code == 0

@@ -173,16 +173,16 @@ def test_a_duplicate_id_is_reported_at_the_newcomer_and_both_files_are_checked(p
     git = lambda *a: subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *a],  # noqa: E731
                                     cwd=project.root, check=True, capture_output=True)
     text = (project.root / WBR).read_text()
-    # The file already there sorts after the newcomer: order must not decide who is blamed.
-    project.write("handbook/rituals/zz-sales/weekly-business-review.yaml", text.replace("cadence: weekly", "cadnce: weekly"))
+    # The file already there (.yml) sorts after the newcomer (.yaml): order must not decide who is blamed.
+    old = "handbook/rituals/weekly-business-review.yml"
+    project.write(old, text.replace("cadence: weekly", "cadnce: weekly"))
     (project.root / WBR).unlink()
     git("init", "-q")
     git("add", "-A")
     git("commit", "-qm", "sales")
-    project.write("handbook/rituals/eng/weekly-business-review.yaml", text.replace("mode: hybrid", "mode: no"))
+    project.write(WBR, text.replace("mode: hybrid", "mode: no"))
     diags = [d for d in check(project)[1] if d.severity == "error"]
-    dup = find(diags, "rituals/eng/weekly-business-review.yaml", "duplicate-id")
-    assert (dup.line, dup.col) == (1, 1)
-    assert "already used by handbook/rituals/zz-sales/weekly-business-review.yaml" in dup.message
-    assert find(diags, "rituals/eng/weekly-business-review.yaml", "invalid-value")  # the newcomer is checked
-    assert find(diags, "rituals/zz-sales/weekly-business-review.yaml", "unknown-field")  # and so is the other
+    dup = find(diags, WBR, "duplicate-id")
+    assert (dup.line, dup.col) == (1, 1) and f"already used by {old}" in dup.message
+    assert find(diags, WBR, "invalid-value")  # the newcomer is checked
+    assert find(diags, old, "unknown-field")  # and so is the other

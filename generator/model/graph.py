@@ -22,7 +22,7 @@ from .declare import Model, load_model
 from .loader import Document
 from .located import did_you_mean
 from .types import Ref, ref_fields, slugify
-from .validate import discover, load_and_validate
+from .validate import Ids, discover, load_and_validate
 
 
 @dataclass(eq=False)
@@ -189,13 +189,16 @@ def raw_refs(value: Any, shape: tuple, loc: tuple) -> Iterator[tuple[tuple, Ref,
 
 
 def _check_invalid(files: list[tuple[str, Document, str]], index: dict[str, dict[str, Entity]],
-                   invalid: set[tuple[str, str]], unknowable: set[str], model: Model) -> list[Diagnostic]:
+                   invalid: set[tuple[str, str]], unknowable: set[str], model: Model, ids: Ids) -> list[Diagnostic]:
     """Unknown references in files whose schema errors kept them out of the graph."""
     diags: list[Diagnostic] = []
     for path, doc, kind in files:
         validator = model.validator(kind)
         for loc, ref, target_id, is_key in raw_refs(doc.data, ("model", validator), ()):
-            if target_id in index.get(ref.kind, {}) or (ref.kind, target_id) in invalid or ref.kind in unknowable:
+            short = ids.short.get(ref.kind, {}).get(target_id, [])
+            if target_id in index.get(ref.kind, {}) or (ref.kind, target_id) in invalid or ref.kind in unknowable \
+                    or len(short) > 1 or (len(short) == 1 and (ref.kind, short[0]) in invalid | set(
+                        (ref.kind, i) for i in index.get(ref.kind, {}))):
                 continue
             diags.append(_unknown(path, doc.position(loc, key=is_key), ref, target_id, index, model))
     return diags
@@ -253,17 +256,18 @@ def read_handbook(handbook_dir: Path, project_dir: Path | None = None,
         return _read_handbook(handbook_dir, project_dir, cache)
 
 
-def _load_cached(source, cache: ParseCache | None, model: Model) -> tuple:
+def _load_cached(source, cache: ParseCache | None, model: Model, ids: Ids, ids_digest: int) -> tuple:
     if cache is None:
-        return load_and_validate(source, model)
+        return load_and_validate(source, model, ids)
     try:
         stat = source.path.lstat()
-        stamp = (stat.st_mtime_ns, stat.st_size, model.digest)  # a changed model re-validates every file
+        # A changed model, or a file added or removed (short names), re-validates every file.
+        stamp = (stat.st_mtime_ns, stat.st_size, model.digest, ids_digest)
     except OSError:
-        return load_and_validate(source, model)
+        return load_and_validate(source, model, ids)
     hit = cache.get(source.path)
     if hit is None or hit[0] != stamp:
-        hit = cache[source.path] = (stamp, load_and_validate(source, model))
+        hit = cache[source.path] = (stamp, load_and_validate(source, model, ids))
     return hit[1]
 
 
@@ -279,8 +283,10 @@ def _read_handbook(handbook_dir: Path, project_dir: Path | None,
     invalid: set[tuple[str, str]] = set()
     unknowable: set[str] = set()  # kinds whose ids cannot be known in this run
     unlinked: list[tuple[str, Document, str]] = []  # files read but not valid
+    ids = Ids.of(sources)
+    ids_digest = ids.digest()
     for source in sources:
-        doc, data, problems = _load_cached(source, cache, model)
+        doc, data, problems = _load_cached(source, cache, model, ids, ids_digest)
         diags.extend(problems)  # cached lists are never changed: extend copies
         if data is None or source.duplicate_of:
             if doc is not None:
@@ -307,7 +313,7 @@ def _read_handbook(handbook_dir: Path, project_dir: Path | None,
     if meta is None:
         unknowable.add("pillars")
     diags.extend(_link(linkable, index, invalid, unknowable, model))
-    diags.extend(_check_invalid(unlinked, index, invalid, unknowable, model))
+    diags.extend(_check_invalid(unlinked, index, invalid, unknowable, model, ids))
     if errors(diags) or meta is None:
         return None, diags
     for kind in model.kinds:

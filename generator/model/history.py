@@ -75,7 +75,7 @@ def _identify(path: str, prefix: str) -> tuple[str, str] | None:
         return "handbook", "handbook"
     # Any kind folder, as it was then: a kind the model declared at that revision may be gone now.
     if len(parts) >= 2 and not parts[0].startswith(("_", ".")) and parts[-1].endswith((".yaml", ".yml")):
-        return parts[0], PurePosixPath(parts[-1]).stem
+        return parts[0], PurePosixPath(*parts[1:]).with_suffix("").as_posix()  # the id: its path in the kind
     return None
 
 

@@ -43,11 +43,11 @@ def did_you_mean_field(word: str, fields) -> str:
 
 
 def validate_data(rel: str, doc: Document, model: type[BaseModel], data: Any = None,
-                  prefix: tuple = ()) -> tuple[Any, list[Diagnostic]]:
+                  prefix: tuple = (), context: dict | None = None) -> tuple[Any, list[Diagnostic]]:
     """`data` (default: the document's) validated by `model`, or None and located diagnostics.
     `prefix` says where `data` sits in the document, for positions and messages."""
     try:
-        return model.model_validate(doc.data if data is None else data), []
+        return model.model_validate(doc.data if data is None else data, context=context), []
     except ValidationError as exc:
         errs = exc.errors(include_url=False)
         return None, [_diagnostic(rel, doc, model, err, prefix) for err in errs if not _explained_by_typo(err, errs)]

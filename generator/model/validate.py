@@ -86,15 +86,16 @@ def discover(handbook_dir: Path, project_dir: Path, model: Model) -> tuple[list[
                                                 "not a YAML file; it is ignored",
                                                 "entity files end in .yaml"))
                     continue
-                entity_id = path.stem
-                if not SLUG_RE.match(entity_id):
-                    suggestion = slugify(entity_id)
+                if not SLUG_RE.match(path.stem):
+                    suggestion = slugify(path.stem)
                     diags.append(Diagnostic(rel(path), 0, 0, "error", "invalid-id",
-                                            f"'{excerpt(entity_id)}' is not a valid id: the file name must be a "
+                                            f"'{excerpt(path.stem)}' is not a valid id: the file name must be a "
                                             "lower-case slug",
                                             f"rename the file to '{suggestion[:MAX_ID_CHARS] or 'my-entity'}"
                                             f"{path.suffix}' (letters, digits and single hyphens)"))
                     continue
+                # The id is the path inside the kind folder: departments may share a file name.
+                entity_id = path.relative_to(entry.path).with_suffix("").as_posix()
                 seen.setdefault(entity_id, []).append(SourceFile(entry.name, entity_id, path, rel(path)))
             for clashing in seen.values():
                 files.extend(_settle_duplicates(clashing, diags))
@@ -159,15 +160,40 @@ def _unknown_kind(folder: Path, rel, diags: list[Diagnostic], model: Model) -> N
                                 message, hint))
 
 
-def validate_document(source: SourceFile, doc: Document, model: Model) -> tuple[BaseModel | None, list[Diagnostic]]:
-    return validate_data(source.rel, doc, model.validator(source.kind))
+def validate_document(source: SourceFile, doc: Document, model: Model,
+                      ids: "Ids | None" = None) -> tuple[BaseModel | None, list[Diagnostic]]:
+    return validate_data(source.rel, doc, model.validator(source.kind), context={"ids": ids} if ids else None)
 
 
-def load_and_validate(source: SourceFile, model: Model) -> tuple[Document | None, BaseModel | None, list[Diagnostic]]:
+def load_and_validate(source: SourceFile, model: Model,
+                      ids: "Ids | None" = None) -> tuple[Document | None, BaseModel | None, list[Diagnostic]]:
     doc, diags = load_file(source.path, source.rel)
     if doc is None:
         return None, None, diags
-    data, diags = validate_document(source, doc, model)
+    data, diags = validate_document(source, doc, model, ids)
     return doc, data, diags
+
+
+@dataclass
+class Ids:
+    """Every id of every kind, and the short names (the file name alone) that stand for the ids of
+    entities in sub-folders: references may use `weekly-review` for `sales/weekly-review` while it
+    is the only one. References are written back as full ids while validating."""
+
+    full: dict[str, set[str]]
+    short: dict[str, dict[str, list[str]]]
+
+    @classmethod
+    def of(cls, sources: list[SourceFile]) -> "Ids":
+        full: dict[str, set[str]] = {}
+        short: dict[str, dict[str, list[str]]] = {}
+        for s in sources:
+            full.setdefault(s.kind, set()).add(s.id)
+            if "/" in s.id:
+                short.setdefault(s.kind, {}).setdefault(s.id.rsplit("/", 1)[1], []).append(s.id)
+        return cls(full, short)
+
+    def digest(self) -> int:
+        return hash(tuple(sorted((k, tuple(sorted(v))) for k, v in self.full.items())))
 
 

@@ -7,7 +7,7 @@ import re
 from datetime import date
 from typing import Annotated, Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, create_model, model_validator
 from pydantic_core import PydanticCustomError
 
 from . import types as t
@@ -68,6 +68,22 @@ def _required_when_check(conditions: dict[tuple[str, str], list[str]]):
     return check
 
 
+def _full_id(kind: str):
+    """A reference by short name (`weekly-review` for `sales/weekly-review`) as the full id, while
+    exactly one entity of `kind` has that name; an ambiguous one is an error listing them."""
+    def full(value: str, info: ValidationInfo) -> str:
+        ids = (info.context or {}).get("ids")
+        if ids is None or value in ids.full.get(kind, ()):
+            return value
+        candidates = ids.short.get(kind, {}).get(value, [])
+        if len(candidates) > 1:
+            raise PydanticCustomError("ambiguous", "'{value}' could be any of: {candidates}",
+                                      {"value": value, "candidates": ", ".join(sorted(candidates)),
+                                       "hint": "write the full id, with its folder"})
+        return candidates[0] if candidates else value
+    return full
+
+
 def _one_of_check(names: tuple[str, ...]):
     listed = " or ".join(f"`{n}`" for n in names)
     example = " or ".join(f"`- {n}: …`" for n in names)
@@ -122,7 +138,8 @@ def _annotation(spec: Spec, model: Model, tag) -> Any:
         values = model.vocabularies.get(spec.vocabulary, spec.values) if spec.vocabulary else spec.values
         return Literal[tuple(values)]  # type: ignore[valid-type]
     if kind == "ref":
-        return Annotated[str, t.Ref(spec.to, spec.reverse), Field(description=spec.description or f"id of one of the {spec.to}")]
+        return Annotated[str, t.Ref(spec.to, spec.reverse), Field(description=spec.description or f"id of one of the {spec.to}"),
+                         AfterValidator(_full_id(spec.to))]
     if kind == "list":
         return list[_annotation(spec.of, model, tag)]  # type: ignore[arg-type]
     if kind == "map":
