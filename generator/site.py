@@ -18,7 +18,7 @@ from .model import Handbook, ParseCache, read_handbook
 from .model.declare import Model
 from .model.lints import run_lints
 from .render.feeds import FeedCache, site_files
-from .render.pages import RenderedPage, Renderer, RenderOptions, render_error
+from .render.pages import RenderedPage, Renderer, RenderOptions, folder_title, render_error
 
 ASSET_DIR = Path(__file__).parent / "assets"
 ASSETS = {"assets/handbook.css": "handbook.css", "assets/handbook.js": "handbook.js"}  # site URI -> file
@@ -77,18 +77,28 @@ def build_nav(model: Model, pages: list[RenderedPage], threshold: int, own_pages
     """Home and the start pages, a section per kind with its index page first, the end pages,
     then the project's own pages. A section lists its entities only while it has at most
     `threshold` of them: every page renders the whole nav, so a long nav makes the build quadratic."""
-    by_kind: dict[str, list[str]] = {kind: [] for kind in model.kinds}
+    by_kind: dict[str, list[RenderedPage]] = {kind: [] for kind in model.kinds}
     for page in pages:
         if page.entity is not None and page.entity.kind in by_kind:
-            by_kind[page.entity.kind].append(page.src_uri)
+            by_kind[page.entity.kind].append(page)
     placed = sorted(PAGES, key=lambda p: p.position)
     nav: list = [{p.title: p.uri} for p in placed if p.section == "start"]
-    for kind, uris in by_kind.items():
-        shown = uris if len(uris) <= threshold else []
+    for kind, members in by_kind.items():
+        shown = _grouped(members) if len(members) <= threshold else []
         extra = [{p.title: p.uri} for p in placed if p.section == kind]
         nav.append({model.kinds[kind].title: [index_uri(kind), *extra, *shown]})
     nav += [{p.title: p.uri} for p in placed if p.section == "end"]
     return nav + own_pages
+
+
+def _grouped(members: list[RenderedPage]) -> list:
+    """Entities at the top of the kind folder first, then a nav group per sub-folder."""
+    top = [p.src_uri for p in members if "/" not in p.entity.id]
+    groups: dict[str, list[str]] = {}
+    for p in members:
+        if "/" in p.entity.id:
+            groups.setdefault(folder_title(p.entity.id), []).append(p.src_uri)
+    return top + [{title: uris} for title, uris in sorted(groups.items())]
 
 
 # --- the pipeline ---------------------------------------------------------------------------------

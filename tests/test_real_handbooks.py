@@ -134,3 +134,29 @@ def test_a_short_name_works_while_it_is_unique_and_an_ambiguous_one_lists_the_ca
     own.edit("handbook/funding/growth.yaml", "reviewed_in: weekly-pipeline-review",
              "reviewed_in: marketing/weekly-pipeline-review")
     assert check(own).exit_code == 0
+
+
+def test_department_folders_are_groups_on_the_index(tmp_path):
+    own = make(tmp_path)
+    department(own, "sales", "weekly-pipeline-review")
+    department(own, "sales", "forecast-call")
+    department(own, "customer-success", "weekly-pipeline-review")
+    html = page(build(own), "rituals")
+    article = html[html.index("<article"):html.index("</article>")]
+    top, success, sales = (article.find(t) for t in ("Standup", ">Customer success<", ">Sales<"))
+    assert 0 < top < success < sales  # the top of the folder first, then the groups by name
+    assert article.find("Sales forecast call") > sales and article.find("Customer-Success weekly") > success
+
+
+def test_the_nav_groups_entities_by_folder(tmp_path):
+    from generator.model import read_handbook
+    from generator.render.pages import RenderedPage
+    from generator.site import build_nav
+    own = make(tmp_path)
+    department(own, "sales", "forecast-call")
+    department(own, "sales", "weekly-pipeline-review")
+    handbook, _ = read_handbook(own.handbook, own.root)
+    pages = [RenderedPage(e.url, "", e.path, e) for e in handbook.all()]
+    rituals = next(item["Rituals"] for item in build_nav(handbook.model, pages, 50, []) if "Rituals" in item)
+    assert rituals == ["rituals/index.md", "rituals/standup.md",
+                       {"Sales": ["rituals/sales/forecast-call.md", "rituals/sales/weekly-pipeline-review.md"]}]

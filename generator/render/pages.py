@@ -130,6 +130,7 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
     # `join` is replaced because Jinja's own marks the result safe after HTML escaping only.
     env.filters.update(md=_prose, md_inline=render_inline, front=_json_text, page_title=_page_title, join=_join,
                        lookup=_lookup, first_session=_first_session)
+    env.filters["groups"] = _groups
     env.globals.update(link=_link, url=_url, href=_page_href, held=_held, neighbourhood=_neighbourhood,
                        interface_map=_interface_map, funding_chart=_funding_chart)
     return env
@@ -140,6 +141,19 @@ def _first_session(value: date | datetime, timezone: str) -> str:
     if isinstance(value, datetime):
         return f"{value:%A} {value:%Y-%m-%d %H:%M} ({timezone})"
     return f"{value:%A} {value:%Y-%m-%d} (all day)"
+
+
+def folder_title(entity_id: str) -> str:
+    """The group of an entity in a sub-folder of its kind, in words: `sales/weekly-review` -> "Sales"."""
+    return entity_id.rsplit("/", 1)[0].replace("/", " / ").replace("-", " ").capitalize() if "/" in entity_id else ""
+
+
+def _groups(entities: list[Entity]) -> list[tuple[str, list[Entity]]]:
+    """`entities | groups`: (folder title, members), the top of the kind folder first as ""."""
+    out: dict[str, list[Entity]] = {}
+    for e in entities:
+        out.setdefault(folder_title(e.id), []).append(e)
+    return sorted(out.items(), key=lambda kv: (kv[0] != "", kv[0]))
 
 
 @jinja2.pass_context
