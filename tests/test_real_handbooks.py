@@ -160,3 +160,13 @@ def test_the_nav_groups_entities_by_folder(tmp_path):
     rituals = next(item["Rituals"] for item in build_nav(handbook.model, pages, 50, []) if "Rituals" in item)
     assert rituals == ["rituals/index.md", "rituals/standup.md",
                        {"Sales": ["rituals/sales/forecast-call.md", "rituals/sales/weekly-pipeline-review.md"]}]
+
+
+def test_a_short_name_in_a_file_with_schema_errors_is_not_called_unknown(tmp_path):
+    own = make(tmp_path)
+    department(own, "sales", "forecast-call")
+    own.write("handbook/funding/growth.yaml", "name: Growth\nowner: ops\nlast_reviewed: 2026-05-01\nsummary: Bets.\n"
+              "basis: Judged on outcomes.\npillar: core\ntarget: 20-40%\nvalue_shape: option\n"
+              "reviewed_in: forecast-call\nexit_criteria: [Done]\ncolour: red\n")
+    result = check(own)
+    assert "unknown field 'colour'" in result.output and "unknown-reference" not in result.output

@@ -196,9 +196,10 @@ def _check_invalid(files: list[tuple[str, Document, str]], index: dict[str, dict
         validator = model.validator(kind)
         for loc, ref, target_id, is_key in raw_refs(doc.data, ("model", validator), ()):
             short = ids.short.get(ref.kind, {}).get(target_id, [])
-            if target_id in index.get(ref.kind, {}) or (ref.kind, target_id) in invalid or ref.kind in unknowable \
-                    or len(short) > 1 or (len(short) == 1 and (ref.kind, short[0]) in invalid | set(
-                        (ref.kind, i) for i in index.get(ref.kind, {}))):
+            if len(short) > 1:
+                continue  # ambiguous: validation said so
+            target = short[0] if short and target_id not in ids.full.get(ref.kind, ()) else target_id
+            if target in index.get(ref.kind, {}) or (ref.kind, target) in invalid or ref.kind in unknowable:
                 continue
             diags.append(_unknown(path, doc.position(loc, key=is_key), ref, target_id, index, model))
     return diags
