@@ -22,7 +22,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel
 
 from ..codes import LINT_CODES
 from ..diagnostics import Diagnostic, excerpt
-from .loader import Document, load_file, parse_text
+from .loader import Document, YamlProblem, load_file, parse_text, read_regular
 from . import types as t
 from .located import did_you_mean, validate_data
 from .validators import compile_validators
@@ -160,10 +160,6 @@ class Spec:
     max_length: int | None = None
     declared_in: str = ""  # the file that declared it (built-in or the handbook's model)
 
-    @property
-    def is_markdown(self) -> bool:
-        return self.type == "markdown" or (self.type == "list" and self.of is not None and self.of.type == "markdown")
-
 
 @dataclass(eq=False)
 class Kind:
@@ -182,10 +178,6 @@ class Kind:
     fields: dict[str, Spec]
     model: type[BaseModel] = field(repr=False, default=None)  # type: ignore[assignment]
     builtin: bool = True
-
-    @property
-    def template(self) -> str:
-        return self.page_template
 
     @property
     def references(self) -> list[Spec]:
@@ -624,7 +616,6 @@ def load_model(handbook_dir: Path, project_dir: Path) -> tuple[Model | None, lis
         rel = path.as_posix()
     text: bytes | None = None
     if path.exists() or path.is_symlink():
-        from .loader import YamlProblem, read_regular
         try:
             text = read_regular(path)
         except YamlProblem as exc:

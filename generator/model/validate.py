@@ -6,20 +6,17 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import Iterator
 
 from pydantic import BaseModel
 
 from ..diagnostics import Diagnostic, excerpt
 from .loader import NOT_REGULAR, Document, load_file
+from .declare import META_FILE, MODEL_FILE, Model
 from .located import did_you_mean, validate_data
 from .types import MAX_ID_CHARS, SLUG_RE, slugify
 
-if TYPE_CHECKING:
-    from .declare import Model
 
-META_FILE = "handbook.yaml"
-MODEL_FILE = "model.yaml"
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
