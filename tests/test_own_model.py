@@ -391,5 +391,5 @@ def test_built_in_kinds_are_declarations_a_handbook_could_have_written(tmp_path)
     assert list(copy.model_fields) == list(original.model_fields)
     strip = lambda s: json.dumps({k: v for k, v in s.items() if k not in ("title", "description")}, sort_keys=True)  # noqa: E731
     assert strip(copy.model_json_schema()) == strip(original.model_json_schema())
-    assert [k.name for k in builtin.kinds.values()] == ["principles", "rituals", "interfaces", "funding", "teams"]
+    assert [k.name for k in builtin.kinds.values()] == ["principles", "rituals", "interfaces", "funding", "teams", "people"]
     assert all(k.builtin and k.fields["name"].declared_in.endswith("common.yaml") for k in builtin.kinds.values())

@@ -170,3 +170,57 @@ def test_a_short_name_in_a_file_with_schema_errors_is_not_called_unknown(tmp_pat
               "reviewed_in: forecast-call\nexit_criteria: [Done]\ncolour: red\n")
     result = check(own)
     assert "unknown field 'colour'" in result.output and "unknown-reference" not in result.output
+
+
+# --- people: owners, facilitators, leads and participants are people or teams -------------------------
+
+ADA = "name: Ada Lovelace\nhandle: ada.l\nrole: Head of Operations\nteams: [ops]\nemail: ada@example.com\n"
+
+
+def test_a_person_owns_facilitates_leads_and_attends(tmp_path):
+    own = make(tmp_path)
+    own.write("handbook/people/ada.yaml", ADA)
+    own.edit("handbook/rituals/standup.yaml", "owner: ops", "owner: ada")
+    own.edit("handbook/rituals/standup.yaml", "facilitator: Lead", "facilitator: ada")
+    own.edit("handbook/rituals/standup.yaml", "participants: [{team: ops}]", "participants: [{person: ada}, {role: CFO}]")
+    own.edit("handbook/teams/ops.yaml", "lead: Ada", "lead: ada")
+    result = check(own)
+    assert result.exit_code == 0, result.output
+    site = build(own)
+    person = page(site, "people/ada")
+    for section in ("Owns", "Facilitates", "Leads", "Attends"):
+        assert f">{section}</h2>" in person, section
+    assert person.count('href="../../rituals/standup/"') >= 3  # owns, facilitates, attends
+    assert 'href="../../teams/ops/"' in person and "Head of Operations" in person
+    ritual = page(site, "rituals/standup")
+    assert 'href="../../people/ada/"' in ritual and "CFO" in ritual
+    assert 'href="../../people/ada/"' in page(site, "teams/ops")  # lead, and member
+    assert "Ada Lovelace" in page(site, "people")
+
+
+def test_a_role_in_words_is_not_a_reference_but_an_unknown_handle_is_an_error(tmp_path):
+    own = make(tmp_path)
+    own.write("handbook/people/ada.yaml", ADA)
+    own.edit("handbook/rituals/standup.yaml", "facilitator: Lead", "facilitator: Head of Operations")
+    assert check(own).exit_code == 0
+    own.edit("handbook/rituals/standup.yaml", "facilitator: Head of Operations", "facilitator: adda")
+    own.edit("handbook/rituals/standup.yaml", "owner: ops", "owner: jdoe")
+    out = check(own).output
+    assert "handbook/rituals/standup.yaml:6:14: error[unknown-reference]: unknown person or team 'adda' (did you mean 'ada'?)" in out
+    assert "handbook/rituals/standup.yaml:2:8: error[unknown-reference]: unknown team or person 'jdoe'" in out
+    assert "known people: ada" in out and "a role is written in words" in out
+
+
+def test_a_team_and_a_person_with_the_same_id_need_their_kind(tmp_path):
+    own = make(tmp_path)
+    own.write("handbook/people/ops.yaml", "name: Oscar Ops\n")
+    result = check(own)
+    assert result.exit_code == 1
+    assert "'ops' could be any of: person:ops, team:ops" in result.output
+    assert "write it with its kind, e.g. `team:ops`" in result.output or "e.g. `person:ops`" in result.output
+    for rel in ("handbook/rituals/standup.yaml", "handbook/interfaces/weekly-report.yaml", "handbook/handbook.yaml"):
+        own.edit(rel, "owner: ops", "owner: team:ops")
+    result = check(own)
+    assert result.exit_code == 0, result.output
+    site = build(own)
+    assert 'href="../../teams/ops/"' in page(site, "rituals/standup")

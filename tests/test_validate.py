@@ -75,7 +75,7 @@ def test_nested_errors_point_into_lists(project):
     project.edit("handbook/interfaces/team-charter.yaml", "  - name: Mission\n", "  - nam: Mission\n")
     _, diags = check(project)
     participant = find(diags, WBR, "invalid-value")
-    assert "either `team` or `role`" in participant.message
+    assert "write exactly one of `team`, `person` or `role`" in participant.message
     assert (participant.line, participant.col) == (line_of(project, WBR, "team: data-platform"), 5)
     field = find(diags, "team-charter.yaml", "unknown-field")
     assert "'nam'" in field.message
@@ -163,7 +163,7 @@ def test_schema_errors_and_unknown_references_come_in_one_run(project):
     assert sorted(d.code for d in diags) == ["unknown-field", "unknown-reference", "unknown-reference"]
     refs = [d for d in diags if d.code == "unknown-reference"]
     assert [(d.line, d.message) for d in refs] == [
-        (line_of(project, WBR, "owner: jdoe"), "unknown team 'jdoe'"),
+        (line_of(project, WBR, "owner: jdoe"), "unknown team or person 'jdoe'"),
         (line_of(project, WBR, "inputs: [input-metrics-updat]"),
          "unknown interface 'input-metrics-updat' (did you mean 'input-metrics-update'?)")]
 

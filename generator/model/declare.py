@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Literal, Optional
+from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel
 
@@ -37,7 +37,7 @@ def _off(value: Any) -> Any:
 
 
 LintSetting = Annotated[Literal[tuple("off warning error".split())], BeforeValidator(_off)]  # type: ignore[misc]
-NodeStyle = Literal["principle", "ritual", "interface", "funding", "team", "teal", "blue", "purple", "amber", "red",
+NodeStyle = Literal["principle", "ritual", "interface", "funding", "team", "person", "teal", "blue", "purple", "amber", "red",
                     "green", "grey", "pink"]
 TypeName = Literal["text", "markdown", "integer", "number", "percent", "boolean", "date", "datetime", "duration",
                    "url", "email", "enum", "list", "map", "object", "ref", "cadence", "target", "timezone", "slug",
@@ -76,7 +76,11 @@ class FieldDecl(_Decl):
     fields: Optional[dict[str, "FieldDecl"]] = Field(None, description="object: its fields")
     one_of: Optional[list[str]] = Field(None, description="object: exactly one of these fields is written")
     title: Optional[str] = Field(None, description="object: its name in the JSON Schema")
-    to: Optional[str] = Field(None, description="ref: the kind referred to (a folder name, or pillars)")
+    to: Optional[Union[str, list[str]]] = Field(
+        None, description="ref: the kind referred to (a folder name, or pillars), or a list of kinds (an owner is a "
+                          "team or a person); a value may then name its kind, e.g. person:jdoe")
+    roles: Optional[bool] = Field(None, description="ref: a value not written as an id (\"Head of Finance\") is a "
+                                                    "role in words rather than a reference")
     reverse: Optional[str] = Field(None, description="ref: name of the relation seen from the target")
     reverse_label: Optional[str] = Field(None, description="ref: label of the relation on the target's page")
     values: Optional[list[str]] = Field(None, description="enum: the allowed values")
@@ -149,7 +153,8 @@ class Spec:
     fields: tuple["Spec", ...] = ()
     one_of: tuple[str, ...] = ()
     title: str = ""
-    to: str = ""
+    to: tuple[str, ...] = ()  # the kinds a reference may name
+    roles: bool = False  # a reference that may be a role in words instead
     reverse: str = ""
     reverse_label: str = ""
     values: tuple[str, ...] = ()
@@ -223,6 +228,11 @@ class Model:
             for spec in kind.references:
                 labels.setdefault(spec.reverse, spec.reverse_label)
         return labels
+
+    def ref(self, spec: Spec) -> t.Ref:
+        """What a reference field holds: the kinds it may name, by folder and by singular."""
+        singulars = tuple(self.kinds[k].singular if k in self.kinds else k.rstrip("s") for k in spec.to)
+        return t.Ref(spec.to, spec.reverse, singulars, spec.roles)
 
     def node_style(self, entity) -> str:
         """The diagram style of an entity's node (a CSS class suffix)."""
@@ -336,7 +346,8 @@ class _Builder:
             if not decl.to:
                 src.error(loc, f"reference field '{name}' needs `to:`, the kind it refers to")
                 return None
-            kw.update(to=decl.to, reverse=decl.reverse or "", reverse_label=decl.reverse_label or "")
+            to = (decl.to,) if isinstance(decl.to, str) else tuple(dict.fromkeys(decl.to))
+            kw.update(to=to, roles=bool(decl.roles), reverse=decl.reverse or "", reverse_label=decl.reverse_label or "")
         elif decl.type == "enum":
             values = list(decl.values or [])
             if decl.vocabulary:
@@ -357,9 +368,9 @@ class _Builder:
     @staticmethod
     def _misplaced(decl: FieldDecl) -> str | None:
         allowed = {"list": {"of", "min_items"}, "map": {"key", "value"}, "object": {"fields", "one_of", "title"},
-                   "ref": {"to", "reverse", "reverse_label"}, "enum": {"values", "vocabulary"},
+                   "ref": {"to", "roles", "reverse", "reverse_label"}, "enum": {"values", "vocabulary"},
                    "integer": {"min", "max"}, "number": {"min", "max"}, "text": {"max_length"}}.get(decl.type or "", set())
-        specific = {"of", "min_items", "key", "value", "fields", "one_of", "title", "to", "reverse", "reverse_label",
+        specific = {"of", "min_items", "key", "value", "fields", "one_of", "title", "to", "roles", "reverse", "reverse_label",
                     "values", "vocabulary", "min", "max", "max_length"}
         return next((k for k in decl.model_fields_set & specific if k not in allowed), None)
 
@@ -585,9 +596,10 @@ def _check_references(model: Model, src: _Source | None) -> list[Diagnostic]:
     for kind in [model.meta, *model.kinds.values()]:
         for spec in kind.references:
             where = f"{kind.name}.{spec.name}"
-            if spec.to not in targets:
+            unknown = next((to for to in spec.to if to not in targets), None)
+            if unknown is not None:
                 problems.append(_at(src, kind, spec, f"field '{where}' refers to unknown kind "
-                                    f"'{excerpt(spec.to)}'{did_you_mean(spec.to, targets, 0.6)}",
+                                    f"'{excerpt(unknown)}'{did_you_mean(unknown, targets, 0.6)}",
                                     f"kinds: {', '.join(sorted(targets))}"))
                 continue
             # Specs are frozen for everyone else; the defaults of a reference are settled here, once.

@@ -101,6 +101,10 @@ class Handbook:
     def get(self, kind: str, entity_id: str) -> Entity | None:
         return self.entities.get(kind, {}).get(entity_id)
 
+    def target(self, spec, value: str) -> Entity | None:
+        """The entity a value of the reference field `spec` names (None for a role in words)."""
+        return self.model.ref(spec).locate(value, self.entities)
+
     @cached_property
     def required_interfaces(self) -> list[Entity]:
         """Active interfaces every team must provide."""
@@ -159,13 +163,23 @@ def _suggest(target_id: str, known: dict[str, Entity]) -> str:
 
 def _unknown(path: str, position: tuple[int, int], ref: Ref, target_id: str,
              index: dict[str, dict[str, Entity]], model: Model) -> Diagnostic:
-    kind_word = model.kinds[ref.kind].singular if ref.kind in model.kinds else ref.kind.rstrip("s")
-    known = index.get(ref.kind, {})
-    where = "in handbook.yaml" if ref.kind == "pillars" else f"under {ref.kind}/"
+    kinds, name = ref.split(target_id)
+    words = " or ".join(model.kinds[k].singular if k in model.kinds else k.rstrip("s") for k in kinds)
+    known = {i: e for k in kinds for i, e in index.get(k, {}).items()}
+    listed = "; ".join(f"known {k}: {', '.join(sorted(index.get(k, {}))[:12]) or 'none'}"
+                       f"{' …' if len(index.get(k, {})) > 12 else ''}" for k in kinds)
+    where = " or ".join("in handbook.yaml" if k == "pillars" else f"under {k}/" for k in kinds)
+    role = "; a role is written in words (e.g. 'Head of Finance'), an id in lower case" if ref.roles else ""
     return Diagnostic(path, position[0], position[1], "error", "unknown-reference",
-                      f"unknown {kind_word} '{excerpt(target_id)}'{_suggest(target_id, known)}",
-                      f"known {ref.kind}: {', '.join(sorted(known)[:12]) or 'none'}"
-                      f"{' …' if len(known) > 12 else ''}; or create it {where}")
+                      f"unknown {words} '{excerpt(target_id)}'{_suggest(name, known)}",
+                      f"{listed}; or create it {where}{role}")
+
+
+def _excused(ref: Ref, value: str, invalid: set[tuple[str, str]], unknowable: set[str]) -> bool:
+    """Whether a reference that found no entity is left unreported: its target exists but has
+    errors of its own (already reported), or a whole kind could not be read."""
+    kinds, name = ref.split(value)
+    return any((k, name) in invalid or k in unknowable for k in kinds)
 
 
 def raw_refs(value: Any, shape: tuple, loc: tuple) -> Iterator[tuple[tuple, Ref, str, bool]]:
@@ -195,12 +209,16 @@ def _check_invalid(files: list[tuple[str, Document, str]], index: dict[str, dict
     for path, doc, kind in files:
         validator = model.validator(kind)
         for loc, ref, target_id, is_key in raw_refs(doc.data, ("model", validator), ()):
-            short = ids.short.get(ref.kind, {}).get(target_id, [])
-            if len(short) > 1:
-                continue  # ambiguous: validation said so
-            target = short[0] if short and target_id not in ids.full.get(ref.kind, ()) else target_id
-            if target in index.get(ref.kind, {}) or (ref.kind, target) in invalid or ref.kind in unknowable:
+            if ref.is_role(target_id):
                 continue
+            found = ids.find(ref, target_id)
+            if len(found) > 1:
+                continue  # ambiguous: validation said so
+            kind, name = found[0] if found else (None, target_id)
+            if kind is not None and (name in index.get(kind, {}) or (kind, name) in invalid):
+                continue
+            if kind is None and (ref.locate(target_id, index) or _excused(ref, target_id, invalid, unknowable)):
+                continue  # pillars are not files: they are found in the index only
             diags.append(_unknown(path, doc.position(loc, key=is_key), ref, target_id, index, model))
     return diags
 
@@ -212,9 +230,11 @@ def _link(entities: list[Entity], index: dict[str, dict[str, Entity]], invalid: 
         data = entity.data
         for name, shape in ref_fields(type(data)):
             for loc, ref, target_id, item, is_key in iter_refs(getattr(data, name), shape, (name,), data):
-                target = index.get(ref.kind, {}).get(target_id)
-                if target is None and ((ref.kind, target_id) in invalid or ref.kind in unknowable):
-                    continue  # the target exists but has errors of its own, already reported
+                if ref.is_role(target_id):
+                    continue
+                target = ref.locate(target_id, index)
+                if target is None and _excused(ref, target_id, invalid, unknowable):
+                    continue
                 if target is None:
                     diags.append(_unknown(entity.path, entity.position(loc, key=is_key), ref, target_id, index, model))
                     continue

@@ -36,7 +36,7 @@ class Starter:
         self.known, self.today = known, today
 
     def ref_value(self, ref: Ref) -> str:
-        ids = self.known.get(ref.kind) or [f"TODO-{ref.kind}-id"]
+        ids = next((self.known[k] for k in ref.kinds if self.known.get(k)), None) or [f"TODO-{ref.kinds[0]}-id"]
         return ids[0]
 
     def scalar(self, name: str, info: FieldInfo, annotation: Any, ref: Ref | None) -> str:

@@ -29,13 +29,48 @@ def slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
+# An id is the path of an entity's file inside its kind folder, without the suffix.
+ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*(?:/[a-z0-9]+(?:-[a-z0-9]+)*)*$"
+ID_RE = re.compile(ID_PATTERN)
+
+
 @dataclass(frozen=True)
 class Ref:
-    """Marks a string field as the id of an entity of `kind`; `reverse` names the relation as
-    seen from the referenced entity (e.g. an interface is `input_to` a ritual)."""
+    """Marks a string field as the id of an entity of one of `kinds`; `reverse` names the relation
+    as seen from the referenced entity (e.g. an interface is `input_to` a ritual).
 
-    kind: str
+    A reference to several kinds (an owner is a team or a person) may name its kind
+    (`person:jdoe`, by the kind's singular) where an id exists in more than one of them. With
+    `roles`, a value not written as an id ("Head of Product Operations") is a role in words, not a
+    reference."""
+
+    kinds: tuple[str, ...]
     reverse: str
+    singulars: tuple[str, ...] = ()
+    roles: bool = False
+
+    def split(self, value: str) -> tuple[tuple[str, ...], str]:
+        """The kinds `value` may name, and the id it names."""
+        head, sep, rest = value.partition(":")
+        if sep and head in self.singulars:
+            return (self.kinds[self.singulars.index(head)],), rest
+        return self.kinds, value
+
+    def is_role(self, value: Any) -> bool:
+        return self.roles and isinstance(value, str) and ":" not in value and not ID_RE.match(value)
+
+    def prefixed(self, kind: str, entity_id: str) -> str:
+        """How to write `entity_id` of `kind` so that no other kind can claim it."""
+        return f"{self.singulars[self.kinds.index(kind)]}:{entity_id}" if len(self.kinds) > 1 else entity_id
+
+    def locate(self, value: str, index: dict[str, dict[str, Any]]) -> Any:
+        """The entity `value` names in `index` (kind -> id -> entity), or None."""
+        kinds, name = self.split(value)
+        for kind in kinds:
+            found = index.get(kind, {}).get(name)
+            if found is not None:
+                return found
+        return None
 
 
 # Plain (non-Markdown) text is one printable line: a line break would let it start a Markdown

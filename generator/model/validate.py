@@ -190,6 +190,13 @@ class Ids:
                 short.setdefault(s.kind, {}).setdefault(s.id.rsplit("/", 1)[1], []).append(s.id)
         return cls(full, short)
 
+    def find(self, ref, value: str) -> list[tuple[str, str]]:
+        """(kind, full id) of every entity the reference `value` could name: its full id where one
+        of the kinds has it, else the entities whose short name it is."""
+        kinds, name = ref.split(value)
+        exact = [(k, name) for k in kinds if name in self.full.get(k, ())]
+        return exact or [(k, f) for k in kinds for f in self.short.get(k, {}).get(name, [])]
+
     def digest(self) -> int:
         return hash(tuple(sorted((k, tuple(sorted(v))) for k, v in self.full.items())))
 

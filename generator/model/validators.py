@@ -68,30 +68,36 @@ def _required_when_check(conditions: dict[tuple[str, str], list[str]]):
     return check
 
 
-def _full_id(kind: str):
+def _full_id(ref: t.Ref):
     """A reference by short name (`weekly-review` for `sales/weekly-review`) as the full id, while
-    exactly one entity of `kind` has that name; an ambiguous one is an error listing them."""
+    exactly one entity has that name; an ambiguous one is an error listing them."""
     def full(value: str, info: ValidationInfo) -> str:
         ids = (info.context or {}).get("ids")
-        if ids is None or value in ids.full.get(kind, ()):
+        if ids is None or ref.is_role(value):
             return value
-        candidates = ids.short.get(kind, {}).get(value, [])
-        if len(candidates) > 1:
+        found = ids.find(ref, value)
+        if len(found) > 1:
             raise PydanticCustomError("ambiguous", "'{value}' could be any of: {candidates}",
-                                      {"value": value, "candidates": ", ".join(sorted(candidates)),
-                                       "hint": "write the full id, with its folder"})
-        return candidates[0] if candidates else value
+                                      {"value": value, "candidates": ", ".join(sorted(ref.prefixed(*f) for f in found)),
+                                       "hint": "write the full id, with its folder" if len({k for k, _ in found}) == 1
+                                               else f"write it with its kind, e.g. `{ref.prefixed(*found[0])}`"})
+        if not found:
+            return value
+        kind, entity_id = found[0]
+        return ref.prefixed(kind, entity_id) if len(ref.split(value)[0]) == 1 and len(ref.kinds) > 1 else entity_id
     return full
 
 
 def _one_of_check(names: tuple[str, ...]):
-    listed = " or ".join(f"`{n}`" for n in names)
+    quoted = [f"`{n}`" for n in names]
+    listed = f"either {quoted[0]} or {quoted[1]}, not both or neither" if len(names) == 2 else \
+        f"exactly one of {', '.join(quoted[:-1])} or {quoted[-1]}"
     example = " or ".join(f"`- {n}: …`" for n in names)
 
     def check(self):
         written = [n for n in names if getattr(self, n) is not None]
         if len(written) != 1:
-            raise PydanticCustomError("one_of", f"write either {listed}, not both or neither", {"hint": f"write {example}"})
+            raise PydanticCustomError("one_of", f"write {listed}", {"hint": f"write {example}"})
         return self
     return check
 
@@ -138,8 +144,11 @@ def _annotation(spec: Spec, model: Model, tag) -> Any:
         values = model.vocabularies.get(spec.vocabulary, spec.values) if spec.vocabulary else spec.values
         return Literal[tuple(values)]  # type: ignore[valid-type]
     if kind == "ref":
-        return Annotated[str, t.Ref(spec.to, spec.reverse), Field(description=spec.description or f"id of one of the {spec.to}"),
-                         AfterValidator(_full_id(spec.to))]
+        ref = model.ref(spec)
+        words = " or ".join(ref.singulars)
+        text = Field(min_length=1, pattern=t.LINE_PATTERN) if spec.roles else Field(min_length=1)
+        return Annotated[str, ref, text, Field(description=spec.description or (
+            f"id of a {words}" + (", or a role in words" if spec.roles else ""))), AfterValidator(_full_id(ref))]
     if kind == "list":
         return list[_annotation(spec.of, model, tag)]  # type: ignore[arg-type]
     if kind == "map":

@@ -102,7 +102,8 @@ def calendar(handbook: Handbook, rituals: list[Entity], title: str, use_director
 
 def team_rituals(team: Entity, rituals: list[Entity]) -> list[Entity]:
     """Rituals a team takes part in or owns."""
-    return [r for r in rituals if any(p.team == team.id for p in r.participants) or r.owner == team.id]
+    related = {id(e) for e in team.sources("takes_part_in") + team.sources("owns")}
+    return [r for r in rituals if id(r) in related]
 
 
 # --- JSON API ----------------------------------------------------------------------------------
@@ -114,7 +115,7 @@ class ApiRef(BaseModel):
 
 
 class ApiEntity(BaseModel):
-    kind: str = Field(description="principles, rituals, interfaces, funding or teams")
+    kind: str = Field(description="the kind's folder: principles, rituals, interfaces, funding, teams, people, or one the handbook declares")
     id: str
     name: str
     url: str

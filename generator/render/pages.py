@@ -157,9 +157,10 @@ def _groups(entities: list[Entity]) -> list[tuple[str, list[Entity]]]:
 
 
 @jinja2.pass_context
-def _lookup(context, entity_id: str, kind: str) -> Entity | None:
-    """`ids | map("lookup", kind)`: the entities behind ids, as the model resolved them."""
-    return context["handbook"].get(kind, entity_id)
+def _lookup(context, value: str, spec) -> Entity | None:
+    """`values | map("lookup", spec)`: the entities behind the values of a reference field, as the
+    model resolved them (None for a role in words)."""
+    return context["handbook"].target(spec, value)
 
 
 @jinja2.pass_context
