@@ -18,7 +18,7 @@ from .model import Handbook, ParseCache, read_handbook
 from .model.declare import Model
 from .model.lints import run_lints
 from .render.feeds import FeedCache, site_files
-from .render.pages import RenderedPage, Renderer, RenderOptions, folder_title, render_error
+from .render.pages import RenderedPage, Renderer, RenderOptions, folder_title, group_anchor, render_error
 
 ASSET_DIR = Path(__file__).parent / "assets"
 ASSETS = {"assets/handbook.css": "handbook.css", "assets/handbook.js": "handbook.js"}  # site URI -> file
@@ -76,7 +76,8 @@ def index_uri(kind: str) -> str:
 def build_nav(model: Model, pages: list[RenderedPage], threshold: int, own_pages: list[str]) -> list:
     """Home and the start pages, a section per kind with its index page first, the end pages,
     then the project's own pages. A section lists its entities only while it has at most
-    `threshold` of them: every page renders the whole nav, so a long nav makes the build quadratic."""
+    `threshold` of them: every page renders the whole nav, so a long nav makes the build quadratic
+    (above it, the adapter adds links to the index page's groups: `group_links`)."""
     by_kind: dict[str, list[RenderedPage]] = {kind: [] for kind in model.kinds}
     for page in pages:
         if page.entity is not None and page.entity.kind in by_kind:
@@ -89,6 +90,21 @@ def build_nav(model: Model, pages: list[RenderedPage], threshold: int, own_pages
         nav.append({model.kinds[kind].title: [index_uri(kind), *extra, *shown]})
     nav += [{p.title: p.uri} for p in placed if p.section == "end"]
     return nav + own_pages
+
+
+def group_links(model: Model, pages: list[RenderedPage], threshold: int) -> dict[str, list[tuple[str, str]]]:
+    """For each kind too long to list its entities in the nav: its sub-folders, as (title, the
+    index page's uri#anchor), so that the nav still shows a department at a time."""
+    links: dict[str, dict[str, str]] = {}
+    counts: dict[str, int] = {}
+    for page in pages:
+        entity = page.entity
+        if entity is None or entity.kind not in model.kinds:
+            continue
+        counts[entity.kind] = counts.get(entity.kind, 0) + 1
+        if "/" in entity.id:
+            links.setdefault(entity.kind, {})[folder_title(entity.id)] = f"{index_uri(entity.kind)}#{group_anchor(entity.id)}"
+    return {kind: sorted(groups.items()) for kind, groups in links.items() if counts[kind] > threshold}
 
 
 def _grouped(members: list[RenderedPage]) -> list:

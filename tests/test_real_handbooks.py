@@ -162,6 +162,33 @@ def test_the_nav_groups_entities_by_folder(tmp_path):
                        {"Sales": ["rituals/sales/forecast-call.md", "rituals/sales/weekly-pipeline-review.md"]}]
 
 
+def test_above_the_threshold_the_nav_lists_the_groups_and_long_groups_fold_by_owner(tmp_path):
+    own = make(tmp_path)
+    own.edit("mkdocs.yml", "handbook: {today: 2026-06-01}", "handbook: {today: 2026-06-01, nav_threshold: 5}")
+    own.write("handbook/teams/sales-ops.yaml", "name: Sales ops\nlast_reviewed: 2026-05-01\nmission: Sell.\n"
+              "topology: stream-aligned\nlead: Bo\n")
+    for i in range(30):  # more than a long group holds: split by owner
+        own.write(f"handbook/rituals/sales/review-{i}.yaml",
+                  f"name: Sales review {i}\nowner: {'ops' if i < 10 else 'sales-ops'}\nlast_reviewed: 2026-05-01\n"
+                  "summary: A review.\npurpose: Look at the numbers.\ncadence: weekly\ntype: task\n")
+    department(own, "customer-success", "weekly-pipeline-review")
+    site = build(own)
+    standup = page(site, "rituals/standup")
+    start = standup.index('<nav class="md-nav md-nav--primary"')
+    nav = standup[start:standup.index('<div class="md-content"', start)]
+    assert 'href="../#group-sales"' in nav and 'href="../#group-customer-success"' in nav
+    assert "Sales review 3" not in nav  # the entities themselves stay out of the nav
+    index = page(site, "rituals")
+    assert 'id="group-sales"' in index and 'id="group-customer-success"' in index
+    article = index[index.index("<article"):index.index("</article>")]
+    sales = article[article.index('id="group-sales"'):]
+    assert sales.count('<details class="hb-group"') == 2
+    assert "<summary>Ops · 10</summary>" in sales and "<summary>Sales ops · 20</summary>" in sales
+    assert "Sales review 29" in sales.split("<summary>Sales ops")[1]
+    success = article[article.index('id="group-customer-success"'):article.index('id="group-sales"')]
+    assert "<details" not in success  # a short group is one table
+
+
 def test_a_short_name_in_a_file_with_schema_errors_is_not_called_unknown(tmp_path):
     own = make(tmp_path)
     department(own, "sales", "forecast-call")

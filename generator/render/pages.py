@@ -131,6 +131,7 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
     env.filters.update(md=_prose, md_inline=render_inline, front=_json_text, page_title=_page_title, join=_join,
                        lookup=_lookup, first_session=_first_session)
     env.filters["groups"] = _groups
+    env.filters["by_owner"] = _by_owner
     env.globals.update(link=_link, url=_url, href=_page_href, held=_held, neighbourhood=_neighbourhood,
                        interface_map=_interface_map, funding_chart=_funding_chart)
     return env
@@ -148,12 +149,43 @@ def folder_title(entity_id: str) -> str:
     return entity_id.rsplit("/", 1)[0].replace("/", " / ").replace("-", " ").capitalize() if "/" in entity_id else ""
 
 
-def _groups(entities: list[Entity]) -> list[tuple[str, list[Entity]]]:
-    """`entities | groups`: (folder title, members), the top of the kind folder first as ""."""
+def group_anchor(entity_id: str) -> str:
+    """The anchor of an entity's group on its kind's index page (the nav links to it)."""
+    return "group-" + entity_id.rsplit("/", 1)[0].replace("/", "--") if "/" in entity_id else ""
+
+
+@dataclass(frozen=True)
+class Group:
+    """Entities of one sub-folder of a kind (title "" for the top of the kind folder)."""
+
+    title: str
+    anchor: str
+    members: list[Entity]
+
+
+def _groups(entities: list[Entity]) -> list[Group]:
+    """`entities | groups`: a group per sub-folder, the top of the kind folder first."""
     out: dict[str, list[Entity]] = {}
     for e in entities:
         out.setdefault(folder_title(e.id), []).append(e)
-    return sorted(out.items(), key=lambda kv: (kv[0] != "", kv[0]))
+    return [Group(title, group_anchor(members[0].id), members)
+            for title, members in sorted(out.items(), key=lambda kv: (kv[0] != "", kv[0]))]
+
+
+# A group longer than this is split by owner into collapsible tables, so that a department's
+# hundred rows are read a team at a time.
+LONG_GROUP = 25
+
+
+def _by_owner(entities: list[Entity], limit: int = LONG_GROUP) -> list[tuple[Entity | None, list[Entity]]]:
+    """`entities | by_owner`: [(None, all)] for a short list, else (owner, theirs) by owner name."""
+    owners: dict[int, tuple[Entity | None, list[Entity]]] = {}
+    for e in entities:
+        owner = next(iter(e.targets("owner")), None)
+        owners.setdefault(id(owner), (owner, []))[1].append(e)
+    if len(entities) <= limit or len(owners) < 2:
+        return [(None, entities)]
+    return sorted(owners.values(), key=lambda pair: (pair[0] is None, pair[0].name.lower() if pair[0] else ""))
 
 
 @jinja2.pass_context

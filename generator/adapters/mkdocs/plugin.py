@@ -20,6 +20,7 @@ from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.nav import Link, Section
 
 from ...diagnostics import Diagnostic, errors, format_report, summary
 from ...model import ParseCache
@@ -27,7 +28,7 @@ from ...model.history import head_revision, recent_commits
 from ...render.feeds import FeedCache
 from ...render.fragments import SEARCHABLE, UNSEARCHED, restore
 from ...render.pages import RenderedPage
-from ...site import ASSET_DIR, ASSETS, OPTIONS, REQUIRED_EXTENSIONS, as_date, build_nav, produce
+from ...site import ASSET_DIR, ASSETS, OPTIONS, REQUIRED_EXTENSIONS, as_date, build_nav, group_links, index_uri, produce
 from .error_page import ErrorPages, likely_pages
 from .guard import find_collisions, stop_on_sigterm, unsafe_docs
 from .internals import can_request_rebuild, check_versions
@@ -49,6 +50,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
     def __init__(self) -> None:
         self.pages: list[RenderedPage] = []
         self.extra_files: dict[str, bytes] = {}  # calendar feeds, JSON API
+        self.group_links: dict[str, list[tuple[str, str]]] = {}  # kind -> its groups, when too long for the nav
         self.held: dict[str, str] = {}  # placeholder key -> finished HTML block, for every page
         self._history: tuple[str | None, list | None] = ("", None)  # (HEAD it was read at, commits)
         self.parse_cache: ParseCache | None = None  # only under `mkdocs serve`, kept across rebuilds
@@ -171,15 +173,26 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
             generated = {p.src_uri for p in self.pages}
             own = sorted(f.src_uri for f in files.documentation_pages() if f.src_uri not in generated)
             config.nav = build_nav(self.model, self.pages, self.config.nav_threshold, own)
+            self.group_links = group_links(self.model, self.pages, self.config.nav_threshold)
         if self.preview is not None:
             self.preview.remove_stale(files, config)
-            self.preview.check_nav(config.nav, self.pages, files)
+            self.preview.check_nav([config.nav, self.group_links], self.pages, files)
         if self.error_pages is not None:
             self.error_pages.remember(files)
         return files
 
     # The hooks below keep dirty rebuilds equal to full builds (see preview.Preview).
     def on_nav(self, nav, *, config, files):
+        # A kind too long to list in the nav lists its groups instead, as links to its index page.
+        sections = {item.title: item for item in nav.items if isinstance(item, Section)}
+        for kind, links in self.group_links.items():
+            section, index = sections.get(self.model.kinds[kind].title), files.get_file_from_path(index_uri(kind))
+            if section is None or index is None:
+                continue
+            for title, target in links:
+                link = Link(title, f"{index.url}#{target.partition('#')[2]}")
+                link.parent = section
+                section.children.append(link)
         if self.preview is not None:
             self.preview.read_titles(nav, config)
         return nav
