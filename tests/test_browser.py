@@ -143,11 +143,14 @@ def test_interface_map_and_funding_chart_render_as_svg(site, browser_page):
 def test_tables_sort_on_click(site, browser_page):
     page, _ = browser_page
     page.goto(site + "rituals/")
-    first = lambda: page.locator(".hb-sortable table tbody tr td:nth-child(3)").first.inner_text()  # noqa: E731
-    page.locator(".hb-sortable table th", has_text="Duration").click()
-    assert first().startswith("45")
-    page.locator(".hb-sortable table th", has_text="Duration").click()
-    assert first().startswith("240")
+    table = page.locator(".hb-sortable table").first  # the rituals at the top of the folder
+    cells = lambda: table.locator("tbody tr td:nth-child(3)").all_inner_texts()  # noqa: E731
+    minutes = sorted(int(c.split()[0]) for c in cells() if c.split()[0].isdigit())
+    assert len(minutes) >= 3 and cells() != sorted(cells(), key=lambda c: int(c.split()[0]) if c[0].isdigit() else 0)
+    table.locator("th", has_text="Duration").click()
+    assert cells()[0] == f"{minutes[0]} min"
+    table.locator("th", has_text="Duration").click()
+    assert cells()[0] == f"{minutes[-1]} min"
 
 
 def test_xss_payload_in_yaml_executes_nothing(site, browser_page):

@@ -94,7 +94,8 @@ def test_every_shipped_file_points_editors_at_its_schema():
     for path in (REPO / "handbook").rglob("*.yaml"):
         first = path.read_text(encoding="utf-8").splitlines()[0]
         model = load_model(REPO / "handbook", REPO)[0]
-        stem = path.stem if path.parent.name == "handbook" else model.kinds[path.parent.name].schema
+        rel = path.relative_to(REPO / "handbook")
+        stem = path.stem if len(rel.parts) == 1 else model.kinds[rel.parts[0]].schema
         assert first.startswith("# yaml-language-server: $schema="), path
         target = (path.parent / first.split("=", 1)[1]).resolve()
         assert target == (REPO / "schemas" / f"{stem}.schema.json").resolve(), path

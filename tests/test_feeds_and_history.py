@@ -71,7 +71,8 @@ def test_json_api_matches_its_published_schema(site):
     schema = json.loads((site / "api" / "handbook.schema.json").read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator(schema).validate(document)
     by_id = {(e["kind"], e["id"]): e for e in document["entities"]}
-    assert len(by_id) == 44 and document["counts"]["rituals"] == 9 and document["counts"]["forums"] == 2
+    assert len(by_id) == 53 and document["counts"]["rituals"] == 9 and document["counts"]["forums"] == 2
+    assert document["counts"]["people"] == 9
     wbr = by_id[("rituals", "weekly-business-review")]
     assert wbr["source"] == "handbook/rituals/weekly-business-review.yaml"
     assert wbr["fields"]["cadence"] == {"text": "weekly", "every": 1, "unit": "week"}
@@ -83,7 +84,11 @@ def test_json_api_matches_its_published_schema(site):
     guild = by_id[("forums", "architecture-guild")]  # a kind of the handbook's own model
     assert guild["fields"]["meets"] == {"text": "every 2 weeks", "every": 2, "unit": "week"}
     assert [r["id"] for r in guild["references"]["chair"]] == ["developer-platform"]
-    assert by_id[("rituals", "architecture-review")]["referenced_by"]["escalations_from"][0]["id"] == "architecture-guild"
+    review = by_id[("rituals", "engineering/architecture-review")]  # in a department folder
+    assert review["referenced_by"]["escalations_from"][0]["id"] == "architecture-guild"
+    assert review["source"] == "handbook/rituals/engineering/architecture-review.yaml"
+    assert [r["id"] for r in by_id[("people", "rafael-moreno")]["referenced_by"]["attends"]] == [
+        "betting-table", "monthly-operating-review", "rebuild-review", "weekly-business-review"]
 
 
 def git(project, *args):

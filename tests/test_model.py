@@ -19,8 +19,8 @@ def test_forward_references_resolve_in_order(project):
     assert [e.id for e in wbr.targets("inputs")] == ["input-metrics-update"]
     assert wbr.targets("owner") == [hb.get("teams", "product-ops")]
     participants = [r for r in wbr.refs if r.field == "participants"]
-    assert [r.target.id for r in participants] == ["data-platform", "product-ops"]
-    assert participants[0].item.note.startswith("Presents")  # the Participant holding the reference
+    assert [r.target.id for r in participants] == ["rafael-moreno", "naledi-dube", "data-platform", "product-ops"]
+    assert participants[2].item.note.startswith("Presents")  # the Participant holding the reference
 
 
 def test_reverse_relations_are_derived(project):

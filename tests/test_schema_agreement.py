@@ -36,7 +36,7 @@ def shipped():
     for path in sorted((REPO / "handbook").rglob("*.yaml")):
         if path.name == "model.yaml":  # the model itself, not an entity
             continue
-        kind = "handbook" if path.name == "handbook.yaml" else path.parent.name
+        kind = "handbook" if path.name == "handbook.yaml" else path.relative_to(REPO / "handbook").parts[0]
         yield kind, path
 
 
