@@ -176,3 +176,41 @@ def test_a_name_that_breaks_html_shows_as_written(site, browser_page):
     assert HOSTILE_NAME in search_for(page, "pricing", "</title>").inner_text()
     assert page.evaluate("window.__xss") is None
     page.screenshot(path=str(SCREENSHOTS / "hostile-name.png"), full_page=True)
+
+
+INDEX_PAGES = ["rituals/", "interfaces/", "teams/", "funding/", "people/"]
+TABLE_FIT = """() => [...document.querySelectorAll('article .hb-sortable table')].map(t => {
+    const wrap = t.closest('.md-typeset__scrollwrap');
+    return {table: t.scrollWidth, room: wrap.clientWidth, columns: t.querySelectorAll('thead th').length};
+})"""
+
+
+@pytest.mark.parametrize("width", [1280, 1300])
+def test_index_tables_show_every_column_on_a_laptop(site, browser_page, width):
+    page, _ = browser_page
+    page.set_viewport_size({"width": width, "height": 900})
+    for uri in INDEX_PAGES:
+        page.goto(site + uri)
+        tables = page.evaluate(TABLE_FIT)
+        assert tables, uri
+        for t in tables:
+            assert t["table"] <= t["room"] + 1, (uri, t)  # no column hidden behind a scroll
+
+
+def test_index_tables_on_a_phone_scroll_under_a_first_column_that_stays(site, browser_page):
+    page, _ = browser_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(site + "rituals/")
+    wrap = page.locator("article .hb-sortable .md-typeset__scrollwrap").first
+    first = wrap.locator("tbody tr td:first-child").first
+    before = first.bounding_box()["x"]
+    assert wrap.evaluate("w => w.scrollWidth > w.clientWidth")  # too wide for a phone: it scrolls
+    wrap.evaluate("w => { w.scrollLeft = 300; }")
+    page.wait_for_timeout(100)
+    left = wrap.bounding_box()["x"]
+    assert left - 1 <= first.bounding_box()["x"] <= before  # the ritual's name stays in view
+    last = wrap.locator("tbody tr td:last-child").first
+    wrap.evaluate("w => { w.scrollLeft = w.scrollWidth; }")
+    box, room = last.bounding_box(), wrap.bounding_box()
+    assert box["x"] + box["width"] <= room["x"] + room["width"] + 1  # the last column can be reached
+    page.screenshot(path=str(SCREENSHOTS / "rituals-index-390.png"))
