@@ -93,12 +93,40 @@ class ProjectLoader(jinja2.FileSystemLoader):
         return source, filename, uptodate
 
 
+class OverridableLoader(jinja2.BaseLoader):
+    """The first of `loaders` that has the template (as jinja2.ChoiceLoader, whose `load` would
+    bypass this `get_source`). A packaged template stops being up to date once the project has a
+    file of its name, so that an override added under `mkdocs serve` is used at the next rebuild."""
+
+    def __init__(self, loaders: list[jinja2.BaseLoader], project_templates: Path):
+        self.loaders, self.project_templates = loaders, project_templates
+
+    def list_templates(self) -> list[str]:
+        return sorted({name for loader in self.loaders for name in loader.list_templates()})
+
+    def get_source(self, environment, template):
+        for loader in self.loaders:
+            try:
+                source, filename, uptodate = loader.get_source(environment, template)
+                break
+            except jinja2.TemplateNotFound:
+                continue
+        else:
+            raise jinja2.TemplateNotFound(template)
+        if template.startswith(PACKAGED_PREFIX + "/"):
+            return source, filename, uptodate
+        override = self.project_templates / template
+        if Path(filename) != override:
+            return source, filename, lambda: (uptodate() if uptodate else True) and not override.is_file()
+        return source, filename, uptodate
+
+
 def make_loader(project_templates: Path) -> jinja2.BaseLoader:
     packaged = jinja2.FileSystemLoader(str(packaged_templates()))
-    loaders: list[jinja2.BaseLoader] = []
-    if project_templates.resolve() != packaged_templates().resolve():  # this repository's own build
-        loaders.append(ProjectLoader(str(project_templates)))
-    return jinja2.ChoiceLoader([*loaders, jinja2.PrefixLoader({PACKAGED_PREFIX: packaged}), packaged])
+    if project_templates.resolve() == packaged_templates().resolve():  # this repository's own build
+        return jinja2.ChoiceLoader([jinja2.PrefixLoader({PACKAGED_PREFIX: packaged}), packaged])
+    return OverridableLoader([ProjectLoader(str(project_templates)), jinja2.PrefixLoader({PACKAGED_PREFIX: packaged}),
+                              packaged], project_templates)
 
 
 @dataclass(frozen=True)
