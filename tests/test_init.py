@@ -261,3 +261,17 @@ def test_a_project_made_by_an_older_init_still_builds(tmp_path: Path):
     assert built.returncode == 0, built.stderr
     page = (project / "site" / "rituals" / "weekly-review" / "index.html").read_text()
     assert "our weekly review" in page  # the project's override of the header block still applies
+
+
+def test_a_model_of_a_newer_format_says_to_upgrade_not_a_traceback(fresh: Path):
+    model = fresh / "handbook" / "model.yaml"
+    model.write_text(model.read_text().replace("version: 1", "version: 2"))
+    checked = run(["check"], fresh)
+    assert checked.exit_code == 1
+    assert "handbook/model.yaml:5:10: error[model-version]: model.yaml is format version 2" in checked.output
+    assert "upgrade the package" in checked.output
+    built = mkdocs(fresh)
+    assert built.returncode == 1 and "error[model-version]" in built.stderr and "Traceback" not in built.stderr
+    for code in ("model-version", "template-version"):
+        explained = run(["explain", code], fresh)
+        assert explained.exit_code == 0 and "Upgrading" in explained.output
