@@ -100,6 +100,19 @@ CODES: dict[str, Code] = {
                   "README, section \"Make it your own\", and in schemas/model.schema.json."),
     "template": Code("error", "Template error", "A Jinja template failed while rendering a page.",
                      "Fix the template at the line shown; templates use StrictUndefined, so a misspelt name fails."),
+    "model-version": Code("error", "model.yaml of another format version",
+                          "handbook/model.yaml says on its `version:` line which format it is written in, and "
+                          "the installed handbook-generator does not read that format: the file is newer than "
+                          "the package, or the package dropped an old format.",
+                          "Upgrade the package, or make the changes the message lists and update `version:` "
+                          "(README, \"Upgrading\")."),
+    "template-version": Code("error", "Template written for other packaged templates",
+                             "A template in the project's templates/ folder says on its first line "
+                             "(`handbook-templates: N`) which version of the packaged templates it was copied from "
+                             "or extends, and the installed handbook-generator's templates changed since in a way "
+                             "that breaks it (or are older than it).",
+                             "Make the changes the message lists (README, \"Upgrading\"), then update the version "
+                             "on its first line; or install the version the project was made with."),
     # --- lints
     "unconsumed-interface": Code("warning", "Interface nobody consumes",
                                  "No team consumes it and no ritual takes it as input. Producing it costs time for no "

@@ -1,4 +1,4 @@
-"""Adapter: the `handbook` command line (check, schema, new, explain).
+"""Adapter: the `handbook` command line (check, schema, new, explain, init, templates, diff, export).
 
 Exit codes: 0 clean, 1 problems found (or a refused action), 2 usage or internal error.
 """
@@ -175,6 +175,77 @@ def explain(code: str | None) -> None:
         close = difflib.get_close_matches(code, CODES, n=1)
         raise click.UsageError(f"unknown code '{code}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
     click.echo(f"{code} ({c.severity}): {c.title}\n\n{c.explanation}\n\nHow to fix: {c.fix}")
+
+
+@main.command()
+@click.argument("directory", default=".", type=click.Path(path_type=Path))
+@click.option("--example", is_flag=True, help="start from the Fernhill example instead of one starter per kind")
+@click.option("--name", help="the company's name, for the site title (default: from DIRECTORY)")
+def init(directory: Path, example: bool, name: str | None) -> None:
+    """Create a new handbook project in DIRECTORY (new, or empty): mkdocs.yml, handbook/ with one
+    commented, valid starter per kind (or the Fernhill example), a CI workflow, a pre-commit hook,
+    JSON Schema for editors and a README. Writes nothing outside DIRECTORY and never overwrites."""
+    from .init import InitRefused, init_project
+    try:
+        result = init_project(directory, example=example, name=name)
+    except (InitRefused, FileExistsError) as exc:
+        click.echo(f"error: {exc}; nothing was written", err=True)
+        click.echo("  = hint: choose a new folder: handbook init my-handbook", err=True)
+        sys.exit(1)
+    what = "the Fernhill example" if example else "one starter per kind"
+    click.echo(f"created a handbook project in {directory} ({len(result.files)} files, {what})")
+    click.echo("next:" + (f" cd {directory}\n     " if directory != Path(".") else "")
+               + " handbook check    # validate\n      mkdocs serve      # preview at http://127.0.0.1:8000\n"
+               "      then commit, push and open your first pull request (see README.md)")
+
+
+@main.group(invoke_without_command=True)
+@click.option("--dir", "templates_dir", default="templates", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="the project's templates folder")
+@click.pass_context
+def templates(ctx: click.Context, templates_dir: Path) -> None:
+    """List the packaged templates, the blocks each offers and which the project overrides.
+    `handbook templates copy NAME` starts an override."""
+    ctx.obj = templates_dir
+    if ctx.invoked_subcommand is not None:
+        return
+    from ..render.templates import TEMPLATES_VERSION, packaged_list
+    from .templates import role
+    click.echo(f"Packaged templates (version {TEMPLATES_VERSION}); a file of the same name in {templates_dir}/ "
+               "replaces one, and {% extends \"packaged/NAME\" %} extends it:")
+    for t in packaged_list():
+        mark = "overridden" if (templates_dir / t.name).is_file() else ""
+        blocks = f"  blocks: {', '.join(t.blocks)}" if t.blocks else ""
+        click.echo(f"  {t.name:24} {role(t.name):40} {mark:11}{blocks}".rstrip())
+
+
+@templates.command(name="copy")
+@click.argument("name")
+@click.option("--block", "blocks", multiple=True, help="write a template that extends the packaged one and "
+              "overrides only this block (repeatable), instead of a full copy")
+@click.option("--to", "target", help="where to write it (default: the templates folder; '-' prints it)")
+@click.pass_obj
+def templates_copy(templates_dir: Path, name: str, blocks: tuple[str, ...], target: str | None) -> None:
+    """Copy the packaged template NAME into the project's templates folder to start from: all of it,
+    or with --block only the blocks to change. Never overwrites."""
+    from .templates import TemplateCopyError, override_text
+    try:
+        text = override_text(name, list(blocks))
+    except TemplateCopyError as exc:
+        raise click.UsageError(str(exc))
+    if target == "-":
+        click.echo(text, nl=False)
+        return
+    path = Path(target) if target else templates_dir / name
+    if path.exists():
+        click.echo(f"error: {path} already exists; nothing was written", err=True)
+        click.echo("  = hint: edit it, or remove it first to start again from the packaged one", err=True)
+        sys.exit(1)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("x", encoding="utf-8") as fh:
+        fh.write(text)
+    click.echo(f"created {path}" + (f" (overrides block {', '.join(blocks)} of packaged/{name})" if blocks else ""))
+    click.echo("next: edit it and preview with `mkdocs serve`; every other page stays the packaged one")
 
 
 def _model(directory: Path) -> Model:

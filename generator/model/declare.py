@@ -22,6 +22,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel
 
 from ..codes import LINT_CODES
 from ..diagnostics import Diagnostic, excerpt
+from .versions import model_version_problem
 from .loader import Document, YamlProblem, load_file, parse_text, read_regular
 from . import types as t
 from .located import did_you_mean, validate_data
@@ -485,6 +486,8 @@ def _build_cached(model_text: bytes | None, model_rel: str) -> Model:
             raise ModelError(problems)
         src = _Source(model_rel, doc)
         sources.append(src)
+        if (version_problem := model_version_problem(model_rel, doc)) is not None:  # upgrades: say what to do
+            raise ModelError([version_problem])
         # Each part is checked on its own, so that one broken field hides no other mistake.
         raw_kinds = doc.data.get("kinds") if isinstance(doc.data.get("kinds"), dict) else {}
         own = _read(src, _Settings, {**doc.data, "kinds": {}})  # type: ignore[assignment]

@@ -3,10 +3,18 @@
 "Weekly business review: cadence weekly → every 2 weeks". Works on entity data, not lines: a
 re-indented file with the same content is no change. Without git (or outside a repository)
 every function returns None and callers say that history is unavailable.
+
+The Changes page describes edits to the handbook: the commits of the main line (first parents,
+so that a merged pull request is one change, described against what it was merged into) that
+touch the handbook folder, leaving out the generator's own development where the handbook lives
+in the generator's repository (commits that also change its code or packaged templates). It says
+how much history it could see: a shallow clone (CI's default checkout) holds only the last few
+commits, and the oldest of them cannot be compared with anything.
 """
 
 from __future__ import annotations
 
+import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -14,6 +22,7 @@ from typing import Any
 
 from .loader import YamlProblem, parse_text, read_regular
 from .declare import META_FILE
+from ..packaged import packaged_templates
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's id of the empty tree
 SHORT_TEXT = 60
@@ -40,8 +49,31 @@ class Commit:
     short: str
     author: str
     date: str  # ISO 8601
-    subject: str
+    subject: str  # for a merged pull request, its title
     changes: list[EntityChange]
+    pull_request: str | None = None  # "12" for "Merge pull request #12 from …"
+    boundary: bool = False  # the oldest commit of a shallow clone: what it changed cannot be seen
+
+
+@dataclass
+class History:
+    """The Changes page's commits, and how much of the history they come from."""
+
+    commits: list[Commit]
+    edits: int  # edits to the handbook in the history this build could see
+    seen: int  # commits of the main line this build could see
+    shallow: bool  # a shallow clone: older commits were not fetched
+    tool_commits: int  # commits that changed the handbook with the generator's own code: left out
+    since: str  # the date of the oldest commit seen (ISO 8601), "" if none
+
+    def __iter__(self):
+        return iter(self.commits)
+
+    def __len__(self) -> int:
+        return len(self.commits)
+
+    def __getitem__(self, index):
+        return self.commits[index]
 
 
 def _git(cwd: Path, *args: str) -> str | None:
@@ -184,18 +216,57 @@ def head_revision(path: Path) -> str | None:
     return out.strip() if out else None
 
 
-def recent_commits(handbook_dir: Path, limit: int = 20) -> list[Commit] | None:
-    """The last `limit` commits that touched the handbook, newest first, with their changes."""
+def _tool_paths(root: Path) -> list[str]:
+    """The generator's own code and packaged templates, where they are inside this repository
+    (the handbook is the generator's example): commits there are its development, not edits."""
+    paths = []
+    for folder in (Path(__file__).resolve().parent.parent, packaged_templates().resolve()):
+        try:
+            paths.append(folder.relative_to(root.resolve()).as_posix())
+        except ValueError:
+            continue
+    return paths
+
+
+_MERGE = re.compile(r"^Merge pull request #(\d+) from \S+")
+
+
+def recent_commits(handbook_dir: Path, limit: int = 20) -> History | None:
+    """The last `limit` edits to the handbook, newest first, with their changes."""
     where = _where(handbook_dir)
     if where is None:
         return None
     root, prefix = where
-    log = _git(root, "log", f"-n{limit}", "--format=%H%x1f%h%x1f%an%x1f%aI%x1f%s%x1f%P", "--", prefix)
-    if log is None:
+    touching = _git(root, "log", "--first-parent", "--format=%H", "--", prefix)
+    if touching is None:
         return None
+    tools = _tool_paths(root)
+    tool = set((_git(root, "log", "--first-parent", "--format=%H", "--", *tools) or "").split()) if tools else set()
+    edits = [sha for sha in touching.split() if sha not in tool]
+    shallow = (_git(root, "rev-parse", "--is-shallow-repository") or "").strip() == "true"
+    boundary = set()
+    if shallow:
+        shallow_file = (_git(root, "rev-parse", "--git-path", "shallow") or "").strip()
+        if shallow_file:
+            try:
+                boundary = set((root / shallow_file).read_text(encoding="ascii").split())
+            except OSError:
+                pass
+    dates = (_git(root, "log", "--first-parent", "--format=%aI", "HEAD") or "").split()
     commits = []
-    for line in log.splitlines():
-        sha, short, author, when, subject, parents = line.split("\x1f")
+    for sha in edits[:limit]:
+        out = _git(root, "show", "-s", "--format=%H%x1f%h%x1f%an%x1f%aI%x1f%P%x1f%s%x1f%b", sha)
+        if out is None:
+            continue
+        sha, short, author, when, parents, subject, body = out.split("\x1f", 6)
+        pull, merged = None, _MERGE.match(subject)
+        if merged and len(parents.split()) > 1:
+            pull = merged.group(1)
+            subject = next((line.strip() for line in body.splitlines() if line.strip()), subject)
+        if sha in boundary:
+            commits.append(Commit(sha, short, author, when, subject, [], pull, boundary=True))
+            continue
         parent = parents.split()[0] if parents else EMPTY_TREE
-        commits.append(Commit(sha, short, author, when, subject, _diff(root, prefix, parent, sha) or []))
-    return commits
+        commits.append(Commit(sha, short, author, when, subject, _diff(root, prefix, parent, sha) or [], pull))
+    return History(commits, len(edits), len(dates), shallow, len(set(touching.split()) & tool),
+                   dates[-1][:10] if dates else "")

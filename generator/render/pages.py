@@ -15,6 +15,8 @@ import markupsafe
 from markupsafe import Markup
 
 from . import diagrams
+from .templates import PACKAGED_PREFIX, TemplateVersionError, make_loader
+from ..packaged import packaged_templates
 from ..diagnostics import Diagnostic
 from .fragments import hold, in_use, standalone
 from ..model import Entity, Handbook
@@ -116,9 +118,10 @@ def _page_title(name: str) -> Markup:
 @lru_cache(maxsize=8)
 def make_environment(templates_dir: Path) -> jinja2.Environment:
     """One environment per templates folder, kept across `mkdocs serve` rebuilds so that templates
-    are compiled once; Jinja's auto_reload recompiles a template whose file changed."""
+    are compiled once; Jinja's auto_reload recompiles a template whose file changed. The project's
+    folder is searched first, the packaged templates behind it (render/templates.py)."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        loader=make_loader(templates_dir),
         undefined=jinja2.StrictUndefined,
         autoescape=True,
         finalize=_finalize,
@@ -284,20 +287,49 @@ def _page(uri: str, template: jinja2.Template, context: dict[str, Any], source: 
 
 
 def render_error(exc: Exception, templates_dir: Path) -> Diagnostic:
-    """A template problem as a diagnostic, pointing at the template line when Jinja knows it."""
+    """A template problem as a diagnostic, pointing at the template line when Jinja knows it: the
+    project's own template where the problem is in one, else the packaged one."""
+    if isinstance(exc, TemplateVersionError):
+        return Diagnostic(_rel(exc.filename, templates_dir), exc.lineno, 1, "error", "template-version",
+                          str(exc), exc.hint)
     if isinstance(exc, jinja2.TemplateSyntaxError):
         path = exc.filename or exc.name or "templates"
-        return Diagnostic(_rel(path, templates_dir), exc.lineno or 0, 1, "error", "template", exc.message or str(exc))
+        return Diagnostic(_rel(path, templates_dir), exc.lineno or 0, 1, "error", "template", exc.message or str(exc),
+                          _override_hint(path, templates_dir))
     line, path = 0, str(templates_dir)
+    roots = (str(templates_dir), str(packaged_templates()))
     tb = exc.__traceback__
     while tb is not None:  # the innermost frame that belongs to a template
         filename = tb.tb_frame.f_code.co_filename
-        if filename.startswith(str(templates_dir)):
+        if filename.startswith(roots):
             path, line = filename, tb.tb_lineno
         tb = tb.tb_next
     hint = "a template uses a name the handbook does not define" if isinstance(exc, jinja2.UndefinedError) else None
-    return Diagnostic(_rel(path, templates_dir), line, 1 if line else 0, "error", "template",
-                      f"{type(exc).__name__}: {exc}", hint)
+    message = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, jinja2.TemplateNotFound):
+        missing = exc.name or str(exc)
+        if str(missing).startswith(PACKAGED_PREFIX + "/"):
+            message = f"template '{missing}' not found: the package ships no template of that name"
+            hint = "`handbook templates` lists the packaged templates; see README, \"Upgrading\""
+        else:
+            message = (f"template '{missing}' not found in {_rel(str(templates_dir), templates_dir)}/ "
+                       "nor among the packaged templates")
+            hint = f"create {_rel(str(templates_dir / str(missing)), templates_dir)}, or use a packaged one " \
+                   "(`handbook templates` lists them)"
+    return Diagnostic(_rel(path, templates_dir), line, 1 if line else 0, "error", "template", message,
+                      hint or _override_hint(path, templates_dir))
+
+
+def _override_hint(path: str, templates_dir: Path) -> str | None:
+    """For a project's own template, where its packaged original is to compare after an upgrade."""
+    try:
+        name = Path(path).resolve().relative_to(templates_dir.resolve()).as_posix()
+    except ValueError:
+        return None
+    if templates_dir.resolve() == packaged_templates().resolve():
+        return None
+    return (f"this is the project's own {name}; if it worked before an upgrade, compare it with the packaged "
+            f"one (`handbook templates copy {name} --to -`) and see README, \"Upgrading\"")
 
 
 def _rel(path: str, templates_dir: Path) -> str:
