@@ -195,6 +195,8 @@ COMMENTED_EXAMPLES = {
     "when_this_percentage_lies": '["when urgent fixes are booked as new work"]',
     "anti_patterns": '["reading the updates aloud"]',
     "deprecated_by": "id-of-the-replacement",
+    "email": "alex.morgan@example.com",
+    "timezone": "Europe/London",
 }
 
 STARTERS: dict[str, tuple[str, str, dict[str, str]]] = {
@@ -202,7 +204,7 @@ STARTERS: dict[str, tuple[str, str, dict[str, str]]] = {
         "name": "Operations",
         "mission": "Keep the operating system small, current and useful to the teams that live with it.",
         "topology": "enabling",
-        "lead": "Head of Operations",
+        "lead": "alex-morgan",
         "consumes": "[weekly-priorities]",
         "funding": "\n  run-the-business: 100",
     }),
@@ -244,6 +246,12 @@ STARTERS: dict[str, tuple[str, str, dict[str, str]]] = {
         "value_shape": "linear",
         "reviewed_in": "weekly-review",
         "exit_criteria": "\n  - the work no longer serves a current customer",
+    }),
+    "people": ("alex-morgan", "A person: who they are; their page lists what they own, facilitate, lead and attend.", {
+        "name": "Alex Morgan",
+        "handle": "amorgan",
+        "role": "Head of Operations",
+        "teams": f"[{OWNER}]",
     }),
     "principles": ("write-it-down", "A principle: what we hold, why, and what it looks like day to day.", {
         "name": "Write it down",
