@@ -129,14 +129,14 @@ def new(kind: str, name: str, directory: Path) -> None:
               "(default: the plugin's nav_threshold)")
 def export(out_dir: Path, config_file: Path, nav_threshold: int | None) -> None:
     """Write the rendered Markdown and a minimal mkdocs.yml into OUT_DIR, for other engines."""
-    from .export import ExportRefused, export as run_export
+    from .export import ExportRefused, export as run_export, report
     try:
         result = run_export(config_file, out_dir, nav_threshold=nav_threshold)
     except (FileExistsError, ExportRefused) as exc:
         click.echo(f"error: {exc}; nothing was written", err=True)
         sys.exit(1)
     if errors(result.diagnostics):
-        click.echo(format_report(errors(result.diagnostics)), err=True)
+        click.echo(report(result.diagnostics), err=True)
         click.echo(f"{summary(result.diagnostics)}: nothing was exported", err=True)
         sys.exit(1)
     click.echo(f"exported {result.pages} pages to {out_dir}; build it with: mkdocs build -f {out_dir / 'mkdocs.yml'}")
