@@ -147,6 +147,7 @@ class Session:
         self.pages: list[RenderedPage] = []
         self.templates_stamp: list | None = None
         self.history: tuple[str | None, list | None] = ("", None)
+        self.config_bytes: bytes | None = None  # mkdocs.yml as last rendered: a change there re-renders all
 
     def commits(self, handbook_dir: Path, limit: int) -> list | None:
         head = head_revision(handbook_dir)
@@ -182,6 +183,11 @@ def stage(config_file: Path, *, nav_threshold: int | None = None, today: date | 
           session: Session | None = None) -> Tree:
     """The whole site behind `config_file`, as the files of an export, in memory."""
     project = Project.read(config_file)
+    if session is not None:
+        config_bytes = config_file.read_bytes()
+        if config_bytes != session.config_bytes:
+            session.reset()
+            session.config_bytes = config_bytes
     options = project.options
     use_dirs = project.config.get("use_directory_urls", True)
     limit = int(options["changes_limit"])
@@ -320,7 +326,7 @@ def read_docs(docs_dir: Path, project_root: Path) -> tuple[dict[str, bytes], lis
 
     def walk(folder: str, rel: str) -> None:
         for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-            if entry.name.startswith(".") or (entry.name == "templates" and entry.is_dir()):
+            if entry.name.startswith(".") or (not rel and entry.name == "templates" and entry.is_dir()):
                 continue
             uri = f"{rel}{entry.name}"
             real = os.path.realpath(entry.path)
