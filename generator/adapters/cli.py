@@ -1,4 +1,5 @@
-"""Adapter: the `handbook` command line (check, schema, new, explain, init, templates, diff, export).
+"""Adapter: the `handbook` command line (check, schema, new, explain, init, templates, diff, export, build,
+serve).
 
 Exit codes: 0 clean, 1 problems found (or a refused action), 2 usage or internal error.
 """
@@ -129,17 +130,79 @@ def new(kind: str, name: str, directory: Path) -> None:
               "(default: the plugin's nav_threshold)")
 def export(out_dir: Path, config_file: Path, nav_threshold: int | None) -> None:
     """Write the rendered Markdown and a minimal mkdocs.yml into OUT_DIR, for other engines."""
-    from .export import ExportRefused, export as run_export
+    from .export import ExportRefused, export as run_export, report
     try:
         result = run_export(config_file, out_dir, nav_threshold=nav_threshold)
     except (FileExistsError, ExportRefused) as exc:
         click.echo(f"error: {exc}; nothing was written", err=True)
         sys.exit(1)
     if errors(result.diagnostics):
-        click.echo(format_report(errors(result.diagnostics)), err=True)
+        click.echo(report(result.diagnostics), err=True)
         click.echo(f"{summary(result.diagnostics)}: nothing was exported", err=True)
         sys.exit(1)
     click.echo(f"exported {result.pages} pages to {out_dir}; build it with: mkdocs build -f {out_dir / 'mkdocs.yml'}")
+
+
+ENGINES = ["mkdocs", "properdocs", "zensical"]
+_ENGINE = click.option("--engine", type=click.Choice(ENGINES), default="mkdocs", show_default=True,
+                       help="mkdocs or properdocs run this plugin; zensical builds the rendered handbook "
+                       "staged in .handbook/stage/ (README, Engines)")
+_CONFIG = click.option("--config", "config_file", default="mkdocs.yml", show_default=True,
+                       type=click.Path(dir_okay=False, exists=True, path_type=Path))
+
+
+def _run_engine(engine: str, args: list[str]) -> int:
+    """`mkdocs …` or `properdocs …` in a child process; Ctrl-C and `kill` reach it and end it."""
+    import os
+    import subprocess
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    process = subprocess.Popen([sys.executable, "-m", engine, *args], env=env)
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        process.terminate()
+        return process.wait()
+
+
+@main.command()
+@_ENGINE
+@_CONFIG
+@click.option("--site-dir", type=click.Path(file_okay=False, path_type=Path), help="where to write the site "
+              "(default: site_dir of mkdocs.yml, site/)")
+@click.option("--strict", is_flag=True, help="fail on the engine's warnings too")
+@click.option("--clean", is_flag=True, help="zensical: build without its cache")
+def build(engine: str, config_file: Path, site_dir: Path | None, strict: bool, clean: bool) -> None:
+    """Build the site with ENGINE. A handbook with errors builds nothing and leaves the site as it was."""
+    if engine == "zensical":
+        from .export import ExportRefused
+        from .zensical import EngineError, build as zensical_build
+        try:
+            code = zensical_build(config_file, site_dir, clean=clean, strict=strict, echo=click.echo)
+        except (ExportRefused, EngineError) as exc:
+            click.echo(f"error: {exc}", err=True)
+            code = 1
+        sys.exit(code)
+    args = ["build", "-f", str(config_file)] + (["-d", str(site_dir)] if site_dir else []) + (["--strict"] if strict else [])
+    sys.exit(_run_engine(engine, args))
+
+
+@main.command()
+@_ENGINE
+@_CONFIG
+@click.option("--dev-addr", "-a", default="127.0.0.1:8000", show_default=True, metavar="IP:PORT")
+def serve(engine: str, config_file: Path, dev_addr: str) -> None:
+    """Preview the handbook with ENGINE, reloading the browser after every edit of handbook/,
+    templates/ or docs/ (mkdocs and properdocs: `serve --dirty`, see README, Preview)."""
+    if engine == "zensical":
+        from .export import ExportRefused
+        from .zensical import EngineError, serve as zensical_serve
+        try:
+            code = zensical_serve(config_file, dev_addr, echo=click.echo)
+        except (ExportRefused, EngineError) as exc:
+            click.echo(f"error: {exc}", err=True)
+            code = 1
+        sys.exit(code)
+    sys.exit(_run_engine(engine, ["serve", "--dirty", "-f", str(config_file), "-a", dev_addr]))
 
 
 @main.command(name="diff")
