@@ -100,7 +100,7 @@ def test_the_generators_own_development_is_left_out(repo: Path, monkeypatch):
     tool = repo / "generator"
     tool.mkdir()
     (tool / "code.py").write_text("x = 1\n")
-    edit(repo / "handbook" / "teams" / "operations.yaml", "lead: Head of Operations", "lead: Sam")
+    edit(repo / "handbook" / "teams" / "operations.yaml", "lead: alex-morgan", "lead: Sam")
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "Refactor the generator, migrate the example")
     monkeypatch.setattr(history, "_tool_paths", lambda root: ["generator"])
