@@ -1,4 +1,8 @@
-"""Shared fixtures: a throw-away copy of the shipped project to break in every way."""
+"""Shared fixtures: a throw-away copy of the test suite's own handbook project to break in every way.
+
+The tool's tests use `tests/fixtures/fernhill/` (a copy of the Fernhill example, frozen with the
+tests), never the repository's `handbook/`, `docs/` or `mkdocs.yml`: a company that replaces those
+with its own keeps a green suite. `test_shipped_example.py` checks what the repository ships."""
 
 from __future__ import annotations
 
@@ -12,7 +16,20 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SHIPPED = ("handbook", "templates", "docs", "mkdocs.yml")
+FIXTURE = REPO / "tests" / "fixtures" / "fernhill"
+# What a project copy is made of: the suite's own content, and the tool's packaged templates.
+SHIPPED = {"handbook": FIXTURE / "handbook", "docs": FIXTURE / "docs", "mkdocs.yml": FIXTURE / "mkdocs.yml",
+           "templates": REPO / "templates"}
+
+
+def copy_project(root: Path) -> "Project":
+    """The test suite's handbook project (mkdocs.yml, handbook/, docs/, templates/) under `root`."""
+    for name, src in SHIPPED.items():
+        if src.is_dir():
+            shutil.copytree(src, root / name)
+        else:
+            shutil.copy2(src, root / name)
+    return Project(root)
 
 
 class Project:
@@ -53,11 +70,5 @@ class Project:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Project:
-    """A copy of the shipped handbook project (mkdocs.yml, handbook/, templates/, docs/)."""
-    for name in SHIPPED:
-        src = REPO / name
-        if src.is_dir():
-            shutil.copytree(src, tmp_path / name)
-        else:
-            shutil.copy2(src, tmp_path / name)
-    return Project(tmp_path)
+    """A copy of the test suite's handbook project (see FIXTURE)."""
+    return copy_project(tmp_path)

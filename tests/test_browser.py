@@ -43,14 +43,11 @@ def _require_browser():
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """The shipped handbook with an XSS payload in a prose field, built and served on 127.0.0.1."""
+    """The test suite's handbook with an XSS payload in a prose field, built and served on 127.0.0.1."""
     _require_browser()
-    from conftest import SHIPPED, Project
-    root = tmp_path_factory.mktemp("browser")
-    for name in SHIPPED:
-        src = REPO / name
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, root / name)
-    project = Project(root)
+    from conftest import copy_project
+    project = copy_project(tmp_path_factory.mktemp("browser"))
+    root = project.root
     project.edit("handbook/rituals/demo-day.yaml", "summary: Teams show", f"summary: '{XSS.replace(chr(39), chr(34))} Teams show")
     project.edit("handbook/rituals/demo-day.yaml", "end of each six-week cycle.", "end of each six-week cycle.'")
     project.edit("handbook/teams/pricing.yaml", "name: Pricing Engine", f"name: {json.dumps(HOSTILE_NAME)}")

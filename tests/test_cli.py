@@ -8,8 +8,6 @@ import yaml
 from click.testing import CliRunner
 
 from generator.adapters.cli import main
-from generator.model.declare import load_model
-from generator.model.jsonschema import all_schemas
 
 from conftest import REPO
 from test_bad_input import cwd
@@ -77,28 +75,6 @@ def test_usage_errors_exit_2(project):
     assert run(project, "check", "no-such-dir").exit_code == 2
     assert run(project, "check", "--format", "xml").exit_code == 2
     assert run(project, "new", "meeting", "X").exit_code == 2
-
-
-def test_schema_files_are_committed_and_current(tmp_path):
-    with cwd(tmp_path):
-        result = CliRunner().invoke(main, ["schema", "--out", "out", "--dir", str(REPO / "handbook")])
-    assert result.exit_code == 0
-    for stem, schema in all_schemas(load_model(REPO / "handbook", REPO)[0]).items():
-        committed = json.loads((REPO / "schemas" / f"{stem}.schema.json").read_text())
-        written = json.loads((tmp_path / "out" / f"{stem}.schema.json").read_text())
-        assert committed == written == schema, f"schemas/{stem}.schema.json is stale: run `handbook schema`"
-        assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-
-
-def test_every_shipped_file_points_editors_at_its_schema():
-    for path in (REPO / "handbook").rglob("*.yaml"):
-        first = path.read_text(encoding="utf-8").splitlines()[0]
-        model = load_model(REPO / "handbook", REPO)[0]
-        rel = path.relative_to(REPO / "handbook")
-        stem = path.stem if len(rel.parts) == 1 else model.kinds[rel.parts[0]].schema
-        assert first.startswith("# yaml-language-server: $schema="), path
-        target = (path.parent / first.split("=", 1)[1]).resolve()
-        assert target == (REPO / "schemas" / f"{stem}.schema.json").resolve(), path
 
 
 def test_new_writes_a_valid_starter_and_refuses_to_overwrite(project):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, Project
+from conftest import FIXTURE, Project
 
 HELPER = Path(__file__).parent / "helpers" / "serve_builds.py"
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
@@ -82,14 +82,14 @@ STEPS = {
 
 
 def _text(rel: str) -> str:
-    return (REPO / rel).read_text(encoding="utf-8")
+    return (FIXTURE / rel).read_text(encoding="utf-8")
 
 
 def _renamed_everywhere(old_id: str, new_id: str, kind: str) -> list:
     """Rename an entity's file (its id) and every reference to it, in one step."""
     edits = [("move", f"handbook/{kind}/{old_id}.yaml", f"handbook/{kind}/{new_id}.yaml")]
-    for path in sorted((REPO / "handbook").rglob("*.yaml")):
-        rel = path.relative_to(REPO).as_posix()
+    for path in sorted((FIXTURE / "handbook").rglob("*.yaml")):
+        rel = path.relative_to(FIXTURE).as_posix()
         text = path.read_text(encoding="utf-8")
         if rel != f"handbook/{kind}/{old_id}.yaml" and old_id in text:
             edits.append(("write", rel, re.sub(rf"\b{re.escape(old_id)}\b", new_id, text)))

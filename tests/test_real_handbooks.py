@@ -251,3 +251,46 @@ def test_a_team_and_a_person_with_the_same_id_need_their_kind(tmp_path):
     assert result.exit_code == 0, result.output
     site = build(own)
     assert 'href="../../teams/ops/"' in page(site, "rituals/standup")
+
+
+# --- all of it at once: a company migrated department by department -----------------------------------
+
+def test_a_department_per_folder_company_migrates_in_one_pass(tmp_path):
+    """People owners, date-only starts, the cadence words people write, two departments sharing a
+    ritual name, a recurring task; one file with both a schema error and an unknown reference."""
+    own = make(tmp_path)
+    own.write("handbook/people/jdoe.yaml", "name: Jane Doe\nrole: Head of Sales\nteams: [ops]\n")
+    own.write("handbook/people/rkim.yaml", "name: Ray Kim\nrole: Head of Support\n")
+    rituals = {
+        "sales/weekly-pipeline-review": ("jdoe", "Triweekly"),
+        "support/weekly-pipeline-review": ("rkim", "every other week"),
+        "sales/forecast-call": ("jdoe", "Quarterly (first Tuesday)"),
+        "support/queue-audit": ("rkim", "Every patch release"),
+    }
+    for path, (owner, cadence) in rituals.items():
+        own.write(f"handbook/rituals/{path}.yaml",
+                  f"name: {path.replace('/', ' ').replace('-', ' ').title()}\nowner: {owner}\n"
+                  f"summary: A review.\npurpose: Look at the numbers.\ncadence: {cadence}\nstarts: 2025-04-25\n"
+                  "type: task\nlast_reviewed: 2026-05-01\n")
+    own.edit("handbook/rituals/support/queue-audit.yaml", "owner: rkim", "owner: rkimm\ndescription: Audit the queue.")
+    result = check(own)
+    out = result.output
+    assert result.exit_code == 1
+    assert "handbook/rituals/support/queue-audit.yaml:2:8: error[unknown-reference]: unknown team or person 'rkimm' (did you mean 'rkim'?)" in out
+    assert "handbook/rituals/support/queue-audit.yaml:3:1: error[unknown-field]: unknown field 'description'" in out
+    assert "did you mean 'summary'" in out or "`summary`" in out  # the synonym, not a look-alike
+    assert "2 errors" in out  # everything else is accepted: people, folders, dates, cadence words
+    own.edit("handbook/rituals/support/queue-audit.yaml", "owner: rkimm\ndescription: Audit the queue.", "owner: rkim")
+    assert check(own).exit_code == 0, check(own).output
+    site = build(own)
+    assert "Every 3 weeks" in page(site, "rituals/sales/weekly-pipeline-review")
+    assert "Ray Kim" in page(site, "rituals/support/weekly-pipeline-review")
+    jane = page(site, "people/jdoe")
+    assert 'href="../../rituals/sales/weekly-pipeline-review/"' in jane and 'href="../../rituals/sales/forecast-call/"' in jane
+    events = {str(e["summary"]): e for e in Calendar.from_ical((site / "calendar.ics").read_bytes()).walk("VEVENT")}
+    assert "Support Queue Audit" not in events  # a trigger has no dates
+    forecast = events["Sales Forecast Call"]
+    assert dict(forecast["rrule"]) == {"FREQ": ["MONTHLY"], "INTERVAL": [3], "BYDAY": ["1TU"]}
+    assert forecast.decoded("dtstart") == date(2025, 4, 25)  # all day
+    assert sorted(events) == ["Sales Forecast Call", "Sales Weekly Pipeline Review", "Standup",
+                              "Support Weekly Pipeline Review"]  # one per regular ritual

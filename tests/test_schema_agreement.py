@@ -14,9 +14,9 @@ from generator.model.declare import load_model
 from generator.model.jsonschema import all_schemas
 from generator.model.validate import SourceFile, validate_document
 
-from conftest import REPO
+from conftest import FIXTURE
 
-MODEL = load_model(REPO / "handbook", REPO)[0]
+MODEL = load_model(FIXTURE / "handbook", FIXTURE)[0]
 SCHEMAS = all_schemas(MODEL)
 STEM = {name: kind.schema for name, kind in MODEL.kinds.items()}  # the handbook's own kinds too
 
@@ -33,10 +33,10 @@ def as_json(value):
 
 
 def shipped():
-    for path in sorted((REPO / "handbook").rglob("*.yaml")):
+    for path in sorted((FIXTURE / "handbook").rglob("*.yaml")):
         if path.name == "model.yaml":  # the model itself, not an entity
             continue
-        kind = "handbook" if path.name == "handbook.yaml" else path.relative_to(REPO / "handbook").parts[0]
+        kind = "handbook" if path.name == "handbook.yaml" else path.relative_to(FIXTURE / "handbook").parts[0]
         yield kind, path
 
 

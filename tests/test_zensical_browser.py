@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import functools
 import http.server
-import shutil
 import sys
 import threading
 
 import pytest
 
-from conftest import REPO, SHIPPED, Project
+from conftest import Project, copy_project
 from test_browser import ARGS, CHROMIUM, SCREENSHOTS, _offsite, _require_browser
 from test_engines import handbook, require_zensical, serving
 
@@ -23,10 +22,7 @@ pytestmark = pytest.mark.browser
 
 
 def _project(root) -> Project:
-    for name in SHIPPED:
-        src = REPO / name
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, root / name)
-    return Project(root)
+    return copy_project(root)
 
 
 @pytest.fixture(scope="module")
