@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from .diagnostics import Diagnostic, errors
-from .model import Handbook, ParseCache, read_handbook
+from .model import Entity, Handbook, ParseCache, read_handbook
 from .model.declare import Model
 from .model.lints import run_lints
 from .render.feeds import FeedCache, site_files
@@ -115,6 +115,37 @@ def _grouped(members: list[RenderedPage]) -> list:
         if "/" in p.entity.id:
             groups.setdefault(folder_title(p.entity.id), []).append(p.src_uri)
     return top + [{title: uris} for title, uris in sorted(groups.items())]
+
+
+# --- what an edit affects (every engine's preview) ---------------------------------------------
+
+def _neighbours(entity: Entity) -> set[str]:
+    urls = {r.target.url for r in entity.refs}
+    urls |= {r.source.url for relations in entity.backrefs.values() for r in relations}
+    return urls
+
+
+def affected_pages(old: Handbook | None, new: Handbook) -> set[str] | None:
+    """Entity pages that can differ between two versions of the handbook, or None for "all".
+
+    An entity page shows the entity, its neighbours (names, and the data of the relation) and the
+    set of required interfaces (team pages). With the parse cache, an unchanged file yields the
+    very same data object, so `is` tells what changed."""
+    if old is None or old.meta.data is not new.meta.data:
+        return None
+    if [(e.kind, e.id) for e in old.all()] != [(e.kind, e.id) for e in new.all()]:
+        # Added, removed or reordered (renamed) entities change the nav, indexes and links: all
+        # pages, in the order a full render gives them (the nav follows the page order).
+        return None
+    pages: set[str] = set()
+    for entity in new.all():
+        before = old.get(entity.kind, entity.id)
+        if before is not None and before.data is entity.data:
+            continue
+        pages |= {entity.url} | _neighbours(entity) | (_neighbours(before) if before else set())
+    if [i.id for i in old.required_interfaces] != [i.id for i in new.required_interfaces]:
+        pages |= {t.url for t in new.of("teams")}
+    return {p for p in pages if not p.startswith("index.md")}
 
 
 # --- the pipeline ---------------------------------------------------------------------------------

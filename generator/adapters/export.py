@@ -29,7 +29,7 @@ from ..model import Handbook, ParseCache
 from ..model.history import head_revision, recent_commits
 from ..render.feeds import FeedCache
 from ..render.pages import RenderedPage
-from ..site import ASSET_DIR, ASSETS, REQUIRED_EXTENSIONS, as_date, build_nav, options as plugin_options, produce
+from ..site import ASSET_DIR, ASSETS, REQUIRED_EXTENSIONS, as_date, affected_pages, build_nav, options as plugin_options, produce
 from .mkdocs.guard import Problem, dest_uri
 
 PLUGIN = "handbook"
@@ -156,7 +156,6 @@ class Session:
         return self.history[1]
 
     def selector(self, templates_dir: Path) -> Callable[[Handbook], set[str] | None] | None:
-        from .mkdocs.preview import affected_pages
         stamp = sorted((p.as_posix(), p.stat().st_mtime_ns) for p in templates_dir.rglob("*") if p.is_file()) \
             if templates_dir.is_dir() else []
         unchanged, self.templates_stamp = stamp == self.templates_stamp, stamp

@@ -24,40 +24,11 @@ from typing import Callable
 
 from mkdocs.structure.files import File
 
-from ...model import Entity, Handbook
+from ...model import Handbook
 from ...render.pages import RenderedPage
-from ...site import TAGS_PAGE
+from ...site import TAGS_PAGE, affected_pages
 from .guard import remove_output
 from .internals import add_tags, previous_search_index, request_rebuild, search_plugin, tags_plugin
-
-
-def _neighbours(entity: Entity) -> set[str]:
-    urls = {r.target.url for r in entity.refs}
-    urls |= {r.source.url for relations in entity.backrefs.values() for r in relations}
-    return urls
-
-
-def affected_pages(old: Handbook | None, new: Handbook) -> set[str] | None:
-    """Entity pages that can differ between two versions of the handbook, or None for "all".
-
-    An entity page shows the entity, its neighbours (names, and the data of the relation) and the
-    set of required interfaces (team pages). With the parse cache, an unchanged file yields the
-    very same data object, so `is` tells what changed."""
-    if old is None or old.meta.data is not new.meta.data:
-        return None
-    if [(e.kind, e.id) for e in old.all()] != [(e.kind, e.id) for e in new.all()]:
-        # Added, removed or reordered (renamed) entities change the nav, indexes and links: all
-        # pages, in the order a full render gives them (the nav follows the page order).
-        return None
-    pages: set[str] = set()
-    for entity in new.all():
-        before = old.get(entity.kind, entity.id)
-        if before is not None and before.data is entity.data:
-            continue
-        pages |= {entity.url} | _neighbours(entity) | (_neighbours(before) if before else set())
-    if [i.id for i in old.required_interfaces] != [i.id for i in new.required_interfaces]:
-        pages |= {t.url for t in new.of("teams")}
-    return {p for p in pages if not p.startswith("index.md")}
 
 
 def nav_signature(nav: list, pages: list[RenderedPage]) -> str:
