@@ -140,11 +140,12 @@ CODES: dict[str, Code] = {
                            "The entity was last reviewed longer ago than its review period (review_every_days, or "
                            "review_period_days in handbook.yaml).",
                            "Review it with its owner and update `last_reviewed`."),
-    "page-link-in-prose": Code("warning", "Link to a page file inside prose",
+    "page-link-in-prose": Code("error", "Link to a page file inside prose",
                                "Text fields are rendered to sanitised HTML before MkDocs sees the page, so MkDocs "
                                "does not turn `x.md` links into page addresses: the link would lead nowhere.",
-                               "Relate entities with reference fields (the pages then link both ways), or use the "
-                               "page's full URL."),
+                               "Link to an entity with `[[kind/id]]` (e.g. `[[teams/checkout]]`, or "
+                               "`[[teams/checkout|the checkout team]]`): it is checked, rendered as a link and "
+                               "listed on the target page. Or relate the entities with a reference field."),
     "review-in-future": Code("error", "Last review date in the future",
                              "`last_reviewed` says when the page was last reviewed. A date after today is a typo "
                              "(2062 for 2026) and would keep the page out of review reminders for years.",

@@ -52,6 +52,8 @@ RESERVED_FIELDS = {n for n in dir(BaseModel) if not n.startswith("_")} | {
     "kind", "id", "data", "path", "doc", "loc", "refs", "backrefs", "url", "targets", "sources", "position",
     "review_due"}
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+# The reverse relation of a link written in prose (`[[teams/checkout]]`, model/mentions.py).
+MENTIONED_IN = "mentioned_in"
 
 
 # --- the declaration format (also the JSON Schema of model.yaml) --------------------------------
@@ -224,7 +226,7 @@ class Model:
     @cached_property
     def reverse_labels(self) -> dict[str, str]:
         """Relation name -> label, for the reverse side of every reference."""
-        labels: dict[str, str] = {}
+        labels: dict[str, str] = {MENTIONED_IN: "Mentioned in"}
         for kind in [self.meta, *self.kinds.values()]:
             for spec in kind.references:
                 labels.setdefault(spec.reverse, spec.reverse_label)

@@ -18,9 +18,10 @@ from typing import Any, Iterator
 from pydantic import BaseModel
 
 from ..diagnostics import Diagnostic, errors, excerpt
-from .declare import Model, load_model
+from .declare import MENTIONED_IN, Model, load_model
 from .loader import Document
 from .located import did_you_mean
+from .mentions import link_mentions
 from .types import Ref, ref_fields, slugify
 from .validate import Ids, discover, load_and_validate
 
@@ -244,6 +245,12 @@ def _link(entities: list[Entity], index: dict[str, dict[str, Entity]], invalid: 
     return diags
 
 
+def _mention(source: Entity, field: str, target: Entity, loc: tuple) -> None:
+    relation = Relation(source, field, target, loc, None)
+    source.refs.append(relation)
+    target.backrefs[MENTIONED_IN].append(relation)
+
+
 # --- reading a whole handbook ---------------------------------------------------------------------
 
 @contextmanager
@@ -334,6 +341,7 @@ def _read_handbook(handbook_dir: Path, project_dir: Path | None,
     if meta is None:
         unknowable.add("pillars")
     diags.extend(_link(linkable, index, invalid, unknowable, model))
+    diags.extend(link_mentions(linkable, index, model, _mention))
     diags.extend(_check_invalid(unlinked, index, invalid, unknowable, model, ids))
     if errors(diags) or meta is None:
         return None, diags

@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any, Callable, Iterator
 
-from ..diagnostics import Diagnostic
+from ..diagnostics import Diagnostic, excerpt
 from .graph import Entity, Handbook
 
 MAX_FUNDING_CATEGORIES_PER_TEAM = 4
@@ -201,6 +201,11 @@ def page_links_in_prose(handbook: Handbook, today: date) -> Iterator[Diagnostic]
             continue
         for loc, text in _texts(e.doc.data, ()):
             for match in _PAGE_LINK.finditer(text):
-                yield at(e, loc, "page-link-in-prose", f"link to '{match.group(1)}' in prose will not work on the site",
-                         "link with a reference field (inputs, provides, principles…), or give the page's full URL",
-                         key=False)
+                path = match.group(1)
+                parts = [p for p in path.removesuffix(".md").split("/") if p not in ("", ".", "..")]
+                kind = next((p for p in parts if p in handbook.model.kinds), None)
+                name = "/".join(parts[parts.index(kind) + 1:]) if kind else ""
+                meant = f"[[{kind}/{name}]]" if kind and handbook.get(kind, name) else "[[kind/id]]"
+                yield at(e, loc, "page-link-in-prose", f"link to '{excerpt(path)}' in prose leads nowhere on the site",
+                         f"link to the entity with {meant}, which is checked and rendered as a link",
+                         severity="error", key=False)

@@ -20,6 +20,7 @@ from ..packaged import packaged_templates
 from ..diagnostics import Diagnostic
 from .fragments import hold, in_use, standalone
 from ..model import Entity, Handbook
+from ..model.mentions import MENTION, resolve as resolve_mention
 from .text import escape_plain, render_block, render_inline
 
 
@@ -131,7 +132,7 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
         extensions=["jinja2.ext.do"],
     )
     # `join` is replaced because Jinja's own marks the result safe after HTML escaping only.
-    env.filters.update(md=_prose, md_inline=render_inline, front=_json_text, page_title=_page_title, join=_join,
+    env.filters.update(md=_prose, md_inline=_prose_inline, front=_json_text, page_title=_page_title, join=_join,
                        lookup=_lookup, first_session=_first_session)
     env.filters["groups"] = _groups
     env.filters["by_owner"] = _by_owner
@@ -200,7 +201,38 @@ def _lookup(context, value: str, spec) -> Entity | None:
 
 @jinja2.pass_context
 def _prose(context, text: str | None) -> Markup:
-    return hold(context["held_blocks"], render_block(text))
+    return hold(context["held_blocks"], _with_links(context, text, render_block))
+
+
+@jinja2.pass_context
+def _prose_inline(context, text: str | None) -> Markup:
+    return _with_links(context, text, render_inline)
+
+
+_LINK_MARK = "\ue0f0{}\ue0f1"  # private-use characters: Markdown and the sanitiser leave them be
+
+
+def _with_links(context, text: str | None, render) -> Markup:
+    """Prose rendered by `render`, with each `[[kind/id|words]]` a link to the entity's page
+    (model/mentions.py; `handbook check` reports those that name nothing)."""
+    if not text or "[[" not in text:
+        return render(text)
+    handbook: Handbook = context["handbook"]
+    targets: list[tuple[Entity, str | None]] = []
+
+    def mark(match) -> str:
+        target, _, _ = resolve_mention(match.group(1), handbook.entities, handbook.model)
+        if target is None:
+            return match.group(0)
+        targets.append((target, match.group(2)))
+        return _LINK_MARK.format(len(targets) - 1)
+
+    html = str(render(MENTION.sub(mark, text)))
+    href = _href(context)
+    for i, (target, words) in enumerate(targets):
+        link = f'<a href="{markupsafe.escape(href(target))}">{escape_plain(words.strip() if words else target.name)}</a>'
+        html = html.replace(_LINK_MARK.format(i), link)
+    return Markup(html)
 
 
 @jinja2.pass_context

@@ -1,0 +1,104 @@
+"""Model: links to entities written inside prose, `[[teams/checkout]]` or `[[teams/checkout|the
+checkout team]]`. They are checked like reference fields (an unknown id is an error with a
+suggestion), become relations (the target page lists where it is mentioned) and are rendered as
+links to the page (render/pages.py).
+
+The part before the first `/` names the kind by its folder; a short name stands for the full id
+while it is unique, as in reference fields. Without a kind (`[[checkout]]`) the id must belong to
+exactly one entity of any kind.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator
+
+from ..diagnostics import Diagnostic, excerpt
+from .declare import Kind, Model, Spec
+from .located import did_you_mean
+
+MENTION = re.compile(r"\[\[([^\[\]|\n]{1,200}?)(?:\|([^\[\]\n]{1,200}?))?\]\]")
+
+
+def prose(kind: Kind, data: Any) -> Iterator[tuple[str, tuple, str]]:
+    """(top-level field, path, text) of every Markdown value of an entity, at any depth."""
+    for spec in kind.fields.values():
+        value = getattr(data, spec.name, None)
+        for loc, text in _walk(spec, value, (spec.name,)):
+            yield spec.name, loc, text
+
+
+def _walk(spec: Spec, value: Any, loc: tuple) -> Iterator[tuple[tuple, str]]:
+    if value is None:
+        return
+    if spec.type == "markdown" and isinstance(value, str):
+        yield loc, value
+    elif spec.type == "list" and spec.of is not None and isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from _walk(spec.of, item, loc + (i,))
+    elif spec.type == "map" and spec.value is not None and isinstance(value, dict):
+        for key, item in value.items():
+            yield from _walk(spec.value, item, loc + (key,))
+    elif spec.type == "object":
+        for inner in spec.fields:
+            yield from _walk(inner, getattr(value, inner.name, None), loc + (inner.name,))
+
+
+def resolve(token: str, index: dict[str, dict[str, Any]], model: Model) -> tuple[Any, list[str], str]:
+    """The entity `[[token]]` names, or (None, candidates, the kind it was looked for in)."""
+    token = token.strip()
+    head, sep, rest = token.partition("/")
+    if sep and head in model.kinds:
+        kinds, name = [head], rest
+    else:
+        kinds, name = list(model.kinds), token
+    found = [index[k][name] for k in kinds if name in index.get(k, {})]
+    if not found:
+        found = [e for k in kinds for i, e in index.get(k, {}).items() if i.rsplit("/", 1)[-1] == name]
+    if len(found) == 1:
+        return found[0], [], kinds[0] if len(kinds) == 1 else ""
+    return None, sorted(f"{e.kind}/{e.id}" for e in found), kinds[0] if len(kinds) == 1 else ""
+
+
+def link_mentions(entities: list, index: dict[str, dict[str, Any]], model: Model, relation) -> list[Diagnostic]:
+    """Resolve every `[[…]]` in the prose of `entities` into a relation (`relation(source, field,
+    target, loc)`), reporting those that name nothing or more than one entity."""
+    diags: list[Diagnostic] = []
+    for entity in entities:
+        kind = model.kinds.get(entity.kind) or model.meta
+        for field, loc, text in prose(kind, entity.data):
+            if "[[" not in text:
+                continue
+            for match in MENTION.finditer(text):
+                token = match.group(1)
+                target, candidates, in_kind = resolve(token, index, model)
+                if target is not None:
+                    relation(entity, field, target, loc)
+                    continue
+                line, col = entity.position(loc)
+                diags.append(_problem(entity.path, line, col, token, candidates, in_kind, index, model))
+    return diags
+
+
+def _problem(path: str, line: int, col: int, token: str, candidates: list[str], in_kind: str,
+             index: dict[str, dict[str, Any]], model: Model) -> Diagnostic:
+    shown = f"[[{excerpt(token)}]]"
+    if candidates:
+        return Diagnostic(path, line, col, "error", "unknown-reference",
+                          f"{shown} could be any of: {', '.join(candidates[:8])}",
+                          f"write the kind and the full id, e.g. [[{candidates[0]}]]")
+    name = token.strip().partition("/")[2] if in_kind else token.strip()
+    if in_kind:
+        known = index.get(in_kind, {})
+        word = model.kinds[in_kind].singular
+        return Diagnostic(path, line, col, "error", "unknown-reference",
+                          f"unknown {word} '{excerpt(name)}' in {shown}{did_you_mean(name, known)}",
+                          f"known {in_kind}: {', '.join(sorted(known)[:12]) or 'none'}; a link is "
+                          f"[[{in_kind}/<id>]] or [[{in_kind}/<id>|words to show]]")
+    every = {f"{k}/{i}": None for k in model.kinds for i in index.get(k, {})}
+    head = token.strip().partition("/")[0]
+    kind_hint = did_you_mean(head, model.kinds, 0.6) if "/" in token else ""
+    return Diagnostic(path, line, col, "error", "unknown-reference",
+                      f"{shown} names no entity{kind_hint or did_you_mean(token.strip(), every)}",
+                      "a link is [[<kind folder>/<id>]], e.g. [[teams/checkout]]; kinds: "
+                      + ", ".join(model.kinds))
