@@ -146,6 +146,12 @@ CODES: dict[str, Code] = {
                                "Link to an entity with `[[kind/id]]` (e.g. `[[teams/checkout]]`, or "
                                "`[[teams/checkout|the checkout team]]`): it is checked, rendered as a link and "
                                "listed on the target page. Or relate the entities with a reference field."),
+    "leftover-todo": Code("warning", "TODO placeholder left in a file",
+                          "`handbook new` writes starters whose required values are TODO placeholders, so that "
+                          "the file is valid at once; left as they are, they would be published.",
+                          "Replace each TODO with the real value. `handbook check --strict` (and the CI "
+                          "workflow's annotations) fail on them; `lints: {leftover-todo: error}` in model.yaml "
+                          "makes them errors."),
     "review-in-future": Code("error", "Last review date in the future",
                              "`last_reviewed` says when the page was last reviewed. A date after today is a typo "
                              "(2062 for 2026) and would keep the page out of review reminders for years.",

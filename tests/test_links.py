@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from test_own_model import build, check, make, page
+from test_own_model import TODAY, build, check, make, page
 from test_real_handbooks import department
 
 PURPOSE = "purpose: Unblock each other."
@@ -49,7 +49,7 @@ def test_an_unknown_or_ambiguous_link_is_an_error_with_a_suggestion(tmp_path):
     own.edit("handbook/rituals/standup.yaml", PURPOSE,
              "purpose: See [[teams/opps]], [[tams/ops]], [[rituals/weekly-review]] and [[nothing-here]].")
     out = check(own).output
-    assert ("handbook/rituals/standup.yaml:5:10: error[unknown-reference]: unknown team 'opps' in [[teams/opps]] "
+    assert ("handbook/rituals/standup.yaml:5:14: error[unknown-reference]: unknown team 'opps' in [[teams/opps]] "
             "(did you mean 'ops'?)") in out
     assert "[[tams/ops]] names no entity (did you mean 'teams'?)" in out
     assert "[[rituals/weekly-review]] could be any of: rituals/sales/weekly-review, rituals/support/weekly-review" in out
@@ -79,3 +79,29 @@ def test_a_relative_page_link_in_prose_is_an_error_that_names_the_link_to_write(
     assert ("error[page-link-in-prose]: link to '../interfaces/weekly-report.md' in prose leads nowhere on the site"
             in result.output)
     assert "link to the entity with [[interfaces/weekly-report]]" in result.output
+
+
+def test_an_untouched_starter_is_flagged_for_its_todos(tmp_path):
+    from click.testing import CliRunner
+    from generator.adapters.cli import main
+    from test_bad_input import cwd
+    own = make(tmp_path)
+    with cwd(own.root):
+        assert CliRunner().invoke(main, ["new", "ritual", "Retro"]).exit_code == 0
+    text = (own.handbook / "rituals" / "retro.yaml").read_text()
+    todo_lines = [i for i, line in enumerate(text.splitlines(), 1) if "TODO" in line and not line.lstrip().startswith("#")]
+    result = check(own, "--today", TODAY)
+    flagged = [line for line in result.output.splitlines() if "warning[leftover-todo]" in line]
+    assert result.exit_code == 0 and len(flagged) == len(todo_lines) > 0  # valid, but flagged
+    assert {int(line.split(":")[1]) for line in flagged} == set(todo_lines)  # at each placeholder's line
+    assert check(own, "--today", TODAY, "--strict").exit_code == 1
+    for line in todo_lines:  # fill them in
+        text = "\n".join(l.replace("TODO: ", "Done: ") if i == line else l for i, l in enumerate(text.splitlines(), 1))
+    (own.handbook / "rituals" / "retro.yaml").write_text(text + "\n")
+    assert "leftover-todo" not in check(own, "--today", TODAY).output
+
+
+def test_a_link_in_a_block_of_text_is_reported_at_its_own_line(tmp_path):
+    own = make(tmp_path)
+    own.edit("handbook/rituals/standup.yaml", PURPOSE, "purpose: |\n  First line.\n  Then see [[teams/opps]].")
+    assert "handbook/rituals/standup.yaml:7:12: error[unknown-reference]: unknown team 'opps'" in check(own).output

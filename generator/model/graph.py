@@ -70,6 +70,16 @@ class Entity:
     def position(self, loc: tuple = (), key: bool = False) -> tuple[int, int]:
         return self.doc.position(self.loc + tuple(loc), key=key) if self.doc else (0, 0)
 
+    def text_position(self, loc: tuple, text: str, offset: int) -> tuple[int, int]:
+        """Where character `offset` of the text at `loc` stands. A text of several lines is a
+        block (`|`, `>`, which keep their last line break) whose lines start below its key,
+        indented by two. (Validated data is stripped: pass the text as read, `doc.data`.)"""
+        line, col = self.position(loc)
+        if "\n" not in text:
+            return line, col + offset
+        start = text.rfind("\n", 0, offset) + 1
+        return line + 1 + text.count("\n", 0, offset), self.position(loc, key=True)[1] + 2 + offset - start
+
     def review_due(self, default_days: int) -> date | None:
         last = getattr(self.data, "last_reviewed", None)
         if last is None:

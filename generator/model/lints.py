@@ -209,3 +209,22 @@ def page_links_in_prose(handbook: Handbook, today: date) -> Iterator[Diagnostic]
                 yield at(e, loc, "page-link-in-prose", f"link to '{excerpt(path)}' in prose leads nowhere on the site",
                          f"link to the entity with {meant}, which is checked and rendered as a link",
                          severity="error", key=False)
+
+
+_TODO = re.compile(r"\bTODO\b")
+
+
+@lint
+def leftover_todos(handbook: Handbook, today: date) -> Iterator[Diagnostic]:
+    """A starter's placeholders (`handbook new`) that nobody filled in would be published as they are."""
+    for e in [handbook.meta, *handbook.all()]:
+        if e.doc is None:
+            continue
+        for loc, text in _texts(e.doc.data, ()):
+            found = _TODO.search(text)
+            if found:
+                field = ".".join(str(p) for p in loc)
+                line, col = e.text_position(loc, text, found.start())
+                yield Diagnostic(e.path, line, col, "warning", "leftover-todo",
+                                 f"`{field}` still holds a TODO placeholder",
+                                 "write the real value, or remove the field if it is optional")

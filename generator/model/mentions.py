@@ -69,15 +69,27 @@ def link_mentions(entities: list, index: dict[str, dict[str, Any]], model: Model
         for field, loc, text in prose(kind, entity.data):
             if "[[" not in text:
                 continue
-            for match in MENTION.finditer(text):
+            raw = _as_read(entity, loc, text)
+            for match in MENTION.finditer(raw):
                 token = match.group(1)
                 target, candidates, in_kind = resolve(token, index, model)
                 if target is not None:
                     relation(entity, field, target, loc)
                     continue
-                line, col = entity.position(loc)
+                line, col = entity.text_position(loc, raw, match.start())
                 diags.append(_problem(entity.path, line, col, token, candidates, in_kind, index, model))
     return diags
+
+
+def _as_read(entity, loc: tuple, text: str) -> str:
+    """The text as the file has it (validation strips it), for positions inside it."""
+    node = entity.doc.data if entity.doc is not None else None
+    for part in (*entity.loc, *loc):
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return text
+    return node if isinstance(node, str) else text
 
 
 def _problem(path: str, line: int, col: int, token: str, candidates: list[str], in_kind: str,
