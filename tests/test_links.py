@@ -105,3 +105,35 @@ def test_a_link_in_a_block_of_text_is_reported_at_its_own_line(tmp_path):
     own = make(tmp_path)
     own.edit("handbook/rituals/standup.yaml", PURPOSE, "purpose: |\n  First line.\n  Then see [[teams/opps]].")
     assert "handbook/rituals/standup.yaml:7:12: error[unknown-reference]: unknown team 'opps'" in check(own).output
+
+
+# --- errors people meet first, in their own terms --------------------------------------------------------
+
+def test_common_yaml_mistakes_get_plain_words_and_a_hint(tmp_path):
+    own = make(tmp_path)
+    own.edit("handbook/rituals/standup.yaml", "summary: Daily check-in.", "summary: Goal: unblock")
+    own.edit("handbook/interfaces/weekly-report.yaml", "fields: [{name: Numbers, description: The numbers.}]",
+             "fields:\n  - name: Numbers\n description: The numbers.")
+    own.edit("handbook/teams/ops.yaml", "mission: Run it.", "mission: Run it.\n  topology: platform")
+    out = check(own).output
+    assert ("handbook/rituals/standup.yaml:4:14: error[yaml-syntax]: a colon followed by a space inside a value"
+            in out) and 'quote the whole value, e.g. summary: "…: …"' in out
+    assert ("handbook/interfaces/weekly-report.yaml:11:2: error[yaml-syntax]: this line is indented 1 space, "
+            "but the keys of the list item on line 10 are indented 4 spaces") in out
+    assert "indent this line by 4 spaces" in out
+    assert "`topology:` is indented further than the line above" in out
+
+
+def test_a_duration_in_words_says_how_many_minutes_to_write(tmp_path):
+    own = make(tmp_path)
+    own.edit("handbook/rituals/standup.yaml", "duration_minutes: 15", "duration_minutes: 1h30")
+    out = check(own).output
+    assert "duration_minutes: expected a whole number, found text '1h30'" in out
+    assert "= hint: '1h30' is 90 minutes: write `duration_minutes: 90`" in out
+
+
+def test_a_display_name_where_an_id_belongs_suggests_the_id(tmp_path):
+    own = make(tmp_path)
+    own.edit("handbook/teams/ops.yaml", "name: Ops", "name: Product Operations")
+    own.edit("handbook/rituals/standup.yaml", "owner: ops", "owner: Product Operations")
+    assert "(did you mean 'ops'? references use the id, not the name)" in check(own).output

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -309,5 +310,52 @@ def _describe_yaml_error(exc: yaml.YAMLError, text: str) -> tuple[Position, str,
     if "\t" in line_text[: position[1]]:
         return position, "yaml-tab", "tab character where YAML expects spaces", \
             "YAML does not allow tabs for indentation; indent with spaces"
+    plain = _plain_words(message, lines, position)
+    if plain is not None:
+        return position, "yaml-syntax", *plain
     hint = next((h for needle, h in _HINTS if needle in message), None)
     return position, "yaml-syntax", message, hint
+
+
+_KEY = re.compile(r"^\s*(?:-\s+)?([A-Za-z_][A-Za-z0-9_]{0,40}):\s")
+
+
+def _plain_words(message: str, lines: list[str], position: Position) -> tuple[str, str] | None:
+    """The two mistakes people make most, in their own terms: a colon inside a value, and a key
+    of a list item indented differently from the item's first key."""
+    line = lines[min(position[0], len(lines)) - 1]
+    if "mapping values are not allowed" in message:
+        key = _KEY.match(line)
+        field = key.group(1) if key else "field"
+        if key is not None and position[1] == key.end(1) + 1:  # the line's own key: it is indented too far
+            above = next((t for t in reversed(lines[:position[0] - 1]) if t.strip() and not t.lstrip().startswith("#")), "")
+            want = len(above) - len(above.lstrip(" "))
+            return (f"`{field}:` is indented further than the line above, so YAML reads it as part of that value",
+                    f"indent it like the key above ({_spaces(want)}), or under a `- ` item if it belongs to one")
+        return ("a colon followed by a space inside a value: YAML reads what follows as another key",
+                f'quote the whole value, e.g. {field}: "…: …", or use a `|` block for long text')
+    if "expected '-' indicator" in message or "did not find expected key" in message:
+        item = _list_item_above(lines, position[0])
+        indent = len(line) - len(line.lstrip(" "))
+        if item is not None and indent != item[1]:
+            return (f"this line is indented {_spaces(indent)}, but the keys of the list item on line {item[0]} "
+                    f"are indented {_spaces(item[1])}",
+                    f"line up every key of a list item with its first key (the one after `- `): indent this "
+                    f"line by {_spaces(item[1])}")
+    return None
+
+
+def _spaces(n: int) -> str:
+    return "1 space" if n == 1 else f"{n} spaces"
+
+
+def _list_item_above(lines: list[str], number: int) -> tuple[int, int] | None:
+    """(line number, indentation of its keys) of the nearest `- key:` line above line `number`."""
+    for i in range(number - 2, max(number - 200, 0) - 1, -1):
+        text = lines[i]
+        stripped = text.lstrip(" ")
+        if stripped.startswith("- ") and _KEY.match(text):
+            return i + 1, len(text) - len(stripped) + 2
+        if stripped and not stripped.startswith("#") and len(text) - len(stripped) == 0:
+            return None  # back at the top level: not inside a list item
+    return None

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..diagnostics import Diagnostic, excerpt
 from .loader import Document
-from .types import LINE_PATTERN, TAG_PATTERN, URL_PATTERN, field_shape
+from .types import LINE_PATTERN, TAG_PATTERN, URL_PATTERN, Duration, field_shape
 
 
 # Words people write for a field under another name. Suggested only where the field exists.
@@ -128,7 +128,14 @@ def _diagnostic(rel: str, doc: Document, model: type[BaseModel], err: dict, pref
         return at("invalid-date", f"{field}: '{excerpt(value)}' is not a date", "write dates as YYYY-MM-DD, e.g. 2026-03-31")
     if kind in ("int_type", "int_parsing", "int_from_float", "bool_type", "bool_parsing"):
         want = "a whole number" if kind.startswith("int") else "true or false"
-        return at("wrong-type", f"{field}: expected {want}, found {_yaml_kind(value)} '{excerpt(value)}'")
+        hint = None
+        if kind == "int_parsing" and isinstance(value, str):
+            try:  # a length of time as people write it (2h, 1h30, 90 min): say what to write
+                minutes = Duration.parse(value).minutes
+                hint = f"'{excerpt(value)}' is {minutes} minutes: write `{name}: {minutes}`"
+            except ValueError:
+                pass
+        return at("wrong-type", f"{field}: expected {want}, found {_yaml_kind(value)} '{excerpt(value)}'", hint)
     if kind == "string_too_short":
         return at("invalid-value", f"{field}: must not be empty", "write a value, or remove the field if it is optional")
     if kind == "too_short":
