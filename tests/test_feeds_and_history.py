@@ -137,6 +137,27 @@ def test_handbook_diff_prints_markdown_for_pull_requests(repo):
     assert working.output.strip() == "- **Weekly business review** (`rituals/weekly-business-review`): mode hybrid → sync"
 
 
+def test_handbook_diff_of_the_work_tree_lists_new_files_and_shows_changed_words(repo):
+    repo.edit("handbook/rituals/weekly-business-review.yaml",
+              "summary: Leadership reads every team's input metrics and decides where to look closer.",
+              "summary: Leadership reads every team's input metrics and agrees where to look closer.")
+    starter = (repo.handbook / "principles" / "write-first-meet-second.yaml").read_text()
+    repo.write("handbook/principles/say-no-early.yaml", starter.replace("name: Write first, meet second", "name: Say no early"))
+    with cwd(repo.root):
+        working = CliRunner().invoke(main, ["diff", "HEAD"])
+    assert working.exit_code == 0, working.output
+    assert "- **Say no early** (`principles/say-no-early`): added" in working.output  # not yet added to git
+    assert "summary: … input metrics and \\[decides → agrees\\] where to look closer." in working.output
+
+
+def test_handbook_diff_output_is_inert_markdown(repo):
+    repo.edit("handbook/teams/checkout.yaml", "name: Ordering and Checkout", "name: '[x](https://evil.example) ![t](https://t.example/p.png)'")
+    with cwd(repo.root):
+        out = CliRunner().invoke(main, ["diff", "HEAD"]).output
+    assert "\\[x\\](https://evil.example) \\!\\[t\\]" in out  # no link, no image in a PR comment
+    assert "[x](" not in out.replace("\\[x\\](", "")
+
+
 def test_handbook_diff_outside_git(project):
     with cwd(project.root):
         result = CliRunner().invoke(main, ["diff", "HEAD~1", "HEAD"])

@@ -22,6 +22,7 @@ from ..model.jsonschema import write_schemas
 from ..model.lints import run_lints
 from ..model.loader import load_file
 from ..model.starter import create_entity
+from ..render.text import escape_markdown
 
 
 def _today(value: str | None) -> date:
@@ -221,7 +222,9 @@ def diff_command(rev1: str, rev2: str, directory: Path) -> None:
     if not changes:
         click.echo("No change to the handbook's data.")
     for ch in changes:
-        click.echo(f"- **{ch.name}** (`{ch.kind}/{ch.id}`): {ch.describe().split(': ', 1)[-1]}")
+        # Names and values come from the pull request itself: inert Markdown, not links or images.
+        click.echo(f"- **{escape_markdown(ch.name)}** (`{ch.kind}/{ch.id}`): "
+                   f"{escape_markdown(ch.describe().split(': ', 1)[-1])}")
 
 
 @main.command()

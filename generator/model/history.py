@@ -14,6 +14,8 @@ commits, and the oldest of them cannot be compared with anything.
 
 from __future__ import annotations
 
+import difflib
+
 import re
 import subprocess
 from dataclasses import dataclass, field
@@ -157,9 +159,41 @@ def describe_fields(before: dict, after: dict) -> list[str]:
         elif all(not isinstance(v, (list, dict)) or set(v) == {"trigger"} for v in (old, new)) and \
                 max(len(_scalar_words(old)), len(_scalar_words(new))) <= SHORT_TEXT and "\n" not in str(old) + str(new):
             phrases.append(f"{key} {_scalar_words(old)} → {_scalar_words(new)}")
+        elif isinstance(old, str) and isinstance(new, str):
+            phrases.append(f"{key}: {word_diff(old, new)}")
         else:
             phrases.append(f"{key} rewritten")
     return phrases
+
+
+WORD_DIFF_LIMIT = 600  # characters: a longer text that changed is "rewritten", with a count
+
+
+def word_diff(old: str, new: str, context: int = 3) -> str:
+    """What changed in a text, word by word, with a few words around each change:
+    `… and [decides → agrees] where …`, `[+ now]`, `[− weekly]`."""
+    a, b = old.split(), new.split()
+    if max(len(old), len(new)) > WORD_DIFF_LIMIT:
+        changed = sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in
+                      difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes() if tag != "equal")
+        return f"rewritten ({changed} of {len(b)} words changed)"
+    ops = difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes()
+    pieces: list[str] = []
+    for n, (tag, i1, i2, j1, j2) in enumerate(ops):
+        if tag == "equal":
+            words, first, final = a[i1:i2], n == 0, n == len(ops) - 1
+            keep_head, keep_tail = (0 if first else context), (0 if final else context)
+            if len(words) > keep_head + keep_tail + 1:
+                pieces += words[:keep_head] + ["…"] + words[len(words) - keep_tail:]
+            else:
+                pieces += words
+            continue
+        removed, added = " ".join(a[i1:i2]), " ".join(b[j1:j2])
+        pieces.append(f"[{removed} → {added}]" if tag == "replace" else f"[− {removed}]" if tag == "delete"
+                      else f"[+ {added}]")
+    if all(tag == "equal" for tag, *_ in ops):
+        return "rewrapped (same words)"
+    return " ".join(pieces)
 
 
 def resolve(root: Path, rev: str) -> str | None:
@@ -189,6 +223,11 @@ def _diff(root: Path, prefix: str, rev1: str, rev2: str) -> list[EntityChange] |
     if listing is None:
         return None
     fields = listing.split("\0")
+    if not rev2:  # the work tree: files not yet added to git are new entities too
+        untracked = _git(root, "ls-files", "--others", "--exclude-standard", "-z", "--", prefix) or ""
+        for path in untracked.split("\0"):
+            if path:
+                fields[-1:-1] = ["A", path]
     changes: list[EntityChange] = []
     i = 0
     while i < len(fields) - 1:

@@ -32,6 +32,15 @@ _ESCAPE_PLAIN.update({ord(c): " " for c in "\r\n\v\f\x85\u2028\u2029"})
 ALLOWED_SCHEMES = {"http", "https", "mailto"}
 
 
+_MARKDOWN_ACTIVE = re.compile(r"([\\`*_\[\]<>!|~#])")
+
+
+def escape_markdown(text: object) -> str:
+    """Text for Markdown read in a terminal and on GitHub (a pull request's description): each
+    character that could start a link, an image, HTML or emphasis behind a backslash."""
+    return _MARKDOWN_ACTIVE.sub(r"\\\1", " ".join(str(text).split()))
+
+
 def escape_plain(text: object) -> Markup:
     """Text shown as-is: no Markdown, no HTML."""
     return Markup(str(text).translate(_ESCAPE_PLAIN))
