@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from click.testing import CliRunner
 
 from generator.adapters.cli import main
@@ -61,3 +62,11 @@ def test_every_shipped_file_points_editors_at_its_schema():
         assert first.startswith("# yaml-language-server: $schema="), path
         target = (path.parent / first.split("=", 1)[1]).resolve()
         assert target == (REPO / "schemas" / f"{stem}.schema.json").resolve(), path
+
+
+def test_every_folder_of_the_example_ships_in_the_wheel():
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+; CI runs 3.11
+    packages = set(tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    folders = {"generator.example." + p.relative_to(HANDBOOK).as_posix().replace("/", ".")
+               for p in HANDBOOK.rglob("*") if p.is_dir()}
+    assert folders - packages == set(), "add these to [tool.setuptools] packages in pyproject.toml"
