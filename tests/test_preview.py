@@ -231,3 +231,39 @@ def test_live_serve_dirty_shows_edits_reverse_links_and_search(project):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_one_save_is_one_rebuild_and_reading_files_is_not_an_edit(project, tmp_path):
+    """A save is a burst of file events (truncate, write, close); a build opens and reads files,
+    which inotify reports too. One save must give one build and one reload, then quiet."""
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "--dirty", "-a", f"127.0.0.1:{port}",
+                                   "-f", str(project.root / "mkdocs.yml")], cwd=project.root, env=ENV,
+                                  stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while "Serving on" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert "A 'dirty' build is being performed" not in log.read_text()  # the preview keeps it exact
+        project.edit("handbook/rituals/demo-day.yaml", "summary: Teams show", "summary: Squads show")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/rituals/demo-day/", timeout=30) as response:
+                if "Squads show" in response.read().decode("utf-8"):
+                    break
+            time.sleep(0.1)
+        time.sleep(3)  # a loop would have rebuilt several times by now
+        text = log.read_text()
+        assert text.count("Building documentation") == 2, text  # the first build and the edit's
+        assert text.count("Reloading browsers") == 1, text
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

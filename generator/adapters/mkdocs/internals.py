@@ -9,6 +9,7 @@ tested range stops the build with a clear message instead of publishing a subtly
 
 from __future__ import annotations
 
+import logging
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 
@@ -46,6 +47,20 @@ def check_versions() -> None:
 
 
 # --- mkdocs serve's live-reload server ------------------------------------------------------------
+
+class _NotDirtyWarning(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("A 'dirty' build is being performed")
+
+
+def quiet_dirty_warning() -> None:
+    """Drop MkDocs' warning that a dirty build gives inaccurate navigation and links: with the
+    plugin's preview it does not (preview.py), and a warning on every start teaches people to
+    ignore warnings. The filter matches MkDocs 1.6's wording; another wording is simply shown."""
+    logger = logging.getLogger("mkdocs.commands.build")
+    if not any(isinstance(f, _NotDirtyWarning) for f in logger.filters):
+        logger.addFilter(_NotDirtyWarning())
+
 
 def can_request_rebuild(server) -> bool:
     return hasattr(server, "_rebuild_cond") and hasattr(server, "_want_rebuild")

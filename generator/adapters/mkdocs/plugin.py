@@ -31,7 +31,7 @@ from ...render.pages import RenderedPage
 from ...site import ASSET_DIR, ASSETS, OPTIONS, REQUIRED_EXTENSIONS, as_date, build_nav, group_links, index_uri, produce
 from .error_page import ErrorPages, likely_pages
 from .guard import find_collisions, stop_on_sigterm, unsafe_docs
-from .internals import can_request_rebuild, check_versions
+from .internals import can_request_rebuild, check_versions, quiet_dirty_warning
 from .preview import Preview
 
 log = get_plugin_logger("handbook")
@@ -71,6 +71,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
             self._restore_sigterm = stop_on_sigterm()  # so that on_shutdown runs on `kill` too
             if dirty:
                 self.preview = Preview()
+                quiet_dirty_warning()  # the preview keeps dirty builds equal to full ones
 
     def on_shutdown(self) -> None:
         if self.preview is not None:

@@ -90,16 +90,34 @@ def forget_pages(previous_index, pages: set[str]) -> list:
     return previous_index.entries
 
 
+# What counts as an edit. Reading a file is not one: inotify also reports opening and closing
+# without writing, which every build does to the files it reads, and which would start the next
+# build, forever.
+EDITS = {"created", "modified", "deleted", "moved", "closed"}
+QUIET = 0.15  # seconds without further events before one rebuild: a save is a burst of events
+
+
 def watch_natively(server, path: Path):
     """Tell MkDocs' live-reload server about edits under `path` as soon as the OS reports them
     (inotify on Linux) instead of through its 0.5 s polling observer: the same callback as
-    `LiveReloadServer.watch`, with an event-driven observer."""
+    `LiveReloadServer.watch`, with an event-driven observer, and one rebuild per save."""
+    import threading
+
     from watchdog.events import FileSystemEventHandler
     from watchdog.observers import Observer
 
+    pending: list[threading.Timer] = []
+    lock = threading.Lock()
+
     def changed(event) -> None:
-        if not event.is_directory:
-            request_rebuild(server)
+        if event.is_directory or event.event_type not in EDITS:
+            return
+        with lock:
+            for timer in pending:
+                timer.cancel()
+            pending[:] = [threading.Timer(QUIET, request_rebuild, (server,))]
+            pending[0].daemon = True
+            pending[0].start()
 
     handler = FileSystemEventHandler()
     handler.on_any_event = changed
