@@ -30,6 +30,7 @@ from typing import Callable
 
 from ..diagnostics import errors
 from .export import CONFIG, Project, Session, Tree, report, stage, sync
+from .watching import is_edit
 
 STAGE = Path(".handbook") / "stage"  # under the project: Zensical wants site_dir and docs_dir beside its config
 SITE = "site"  # Zensical's output inside the stage
@@ -179,7 +180,7 @@ class Watcher:
 
         def seen(event) -> None:
             paths = [getattr(event, "src_path", ""), getattr(event, "dest_path", "")]
-            if event.is_directory and event.event_type == "modified":
+            if not is_edit(event):  # reading files (every render does) is not an edit
                 return
             self.events.put(paths[0] or paths[1])
 

@@ -27,6 +27,7 @@ from mkdocs.structure.files import File
 from ...model import Handbook
 from ...render.pages import RenderedPage
 from ...site import TAGS_PAGE, affected_pages
+from ..watching import is_edit
 from .guard import remove_output
 from .internals import add_tags, previous_search_index, request_rebuild, search_plugin, tags_plugin
 
@@ -90,10 +91,6 @@ def forget_pages(previous_index, pages: set[str]) -> list:
     return previous_index.entries
 
 
-# What counts as an edit. Reading a file is not one: inotify also reports opening and closing
-# without writing, which every build does to the files it reads, and which would start the next
-# build, forever.
-EDITS = {"created", "modified", "deleted", "moved", "closed"}
 QUIET = 0.15  # seconds without further events before one rebuild: a save is a burst of events
 
 
@@ -110,7 +107,7 @@ def watch_natively(server, path: Path):
     lock = threading.Lock()
 
     def changed(event) -> None:
-        if event.is_directory or event.event_type not in EDITS:
+        if event.is_directory or not is_edit(event):
             return
         with lock:
             for timer in pending:
