@@ -348,7 +348,7 @@ def _hidden_dependency(handbook: Handbook, today: date) -> Iterator[Finding]:
         category, percent = fractions[0]
         on = f"; {', '.join(dependents)} depend on it as a service" if dependents else ""
         yield Finding("hidden-dependency", team, a.loc,
-                      f"team '{team.id}' ({people} people) plans {percent} % for '{category}' in {a.label}: "
+                      f"team '{team.id}' ({people} people) has {percent} % for '{category}' in {a.label}: "
                       f"{_fmt(percent * people / 100)} of a person{on}",
                       "a share smaller than one person hides that someone does it full-time or nobody does: "
                       "say who, in people, not percent",
