@@ -499,7 +499,7 @@ def ref_fields(model: type[BaseModel]) -> tuple[tuple[str, tuple], ...]:
 
 # --- Period: a quarter, a half, a month, a year or a date range ----------------------------------
 
-PERIOD_PATTERN = (r"^\s*(?:[0-9]{4}-(?:Q[1-4]|H[12]|[0-9]{2})|[0-9]{4}|[0-9]{4}-[0-9]{2}-[0-9]{2}\s*(?:\.\.|to)\s*"
+PERIOD_PATTERN = (r"^\s*(?:[0-9]{4}-?(?:[Qq][1-4]|[Hh][12])|[0-9]{4}-[0-9]{2}|[0-9]{4}|[0-9]{4}-[0-9]{2}-[0-9]{2}\s*(?:\.\.|to)\s*"
                   r"[0-9]{4}-[0-9]{2}-[0-9]{2})\s*$")
 _PERIOD_QUARTER = re.compile(r"^([0-9]{4})-?Q([1-4])$", re.I)
 _PERIOD_HALF = re.compile(r"^([0-9]{4})-?H([12])$", re.I)
@@ -543,6 +543,7 @@ class Period(ParsedValue):
         if not isinstance(value, str):
             raise PydanticCustomError("period", "'{value}' is not a period", {"value": excerpt(value), "hint": _PERIOD_HINT})
         text = value.strip()
+        backwards = False
         try:
             if m := _PERIOD_QUARTER.match(text):
                 year, q = int(m[1]), int(m[2])
@@ -557,13 +558,17 @@ class Period(ParsedValue):
                 return cls(date(int(m[1]), 1, 1), date(int(m[1]), 12, 31), m[1])
             if m := _PERIOD_RANGE.match(text):
                 start, end = date.fromisoformat(m[1]), date.fromisoformat(m[2])
-                if end < start:
-                    raise PydanticCustomError("period", "period '{value}' ends before it starts",
-                                              {"value": excerpt(value), "hint": "write the earlier date first"})
-                return cls(start, end, f"{start}..{end}")
+                if end >= start:
+                    return cls(start, end, f"{start}..{end}")
+                backwards = True
+        except PydanticCustomError:
+            raise
         except ValueError:
             raise PydanticCustomError("period", "'{value}' names a day or month that does not exist",
                                       {"value": excerpt(value), "hint": _PERIOD_HINT})
+        if backwards:
+            raise PydanticCustomError("period", "period '{value}' ends before it starts",
+                                      {"value": excerpt(value), "hint": "write the earlier date first"})
         raise PydanticCustomError("period", "'{value}' is not a period", {"value": excerpt(value), "hint": _PERIOD_HINT})
 
     def to_json(self) -> str:
