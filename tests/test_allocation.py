@@ -602,3 +602,9 @@ def test_funding_home_and_team_pages_answer_at_a_glance(tmp_path):
     api = json.loads((site / "api/handbook.json").read_text())
     q3 = next(p for p in api["pillar_time"] if p["period"] == "2026-Q3")
     assert {r["pillar"]: r["actual"] for r in q3["pillars"]} == {"core": 25.0, "supply": 0.0, "run": 75.0}
+
+
+def test_the_funding_chart_reads_the_last_reported_period(tmp_path):
+    handbook, _ = read_handbook(make(tmp_path).handbook, tmp_path)
+    # Ops reported 2026-Q3 (bets 55, ktlo 45) and planned 2026-Q4: the reported figures are Q3's.
+    assert handbook.reported_allocation() == {"bets": 55.0, "ktlo": 45.0, "rebuild": 0.0, "commitments": 0.0}

@@ -66,6 +66,13 @@ def latest(team: Entity) -> Allocation | None:
     return found[-1] if found else None
 
 
+def latest_reported(team: Entity) -> Allocation | None:
+    """The team's last period with an actual split, else its latest plan."""
+    found = allocations(team)
+    reported = [a for a in found if a.actual]
+    return reported[-1] if reported else (found[-1] if found else None)
+
+
 def pillar_shares(category: Entity) -> dict[str, float]:
     """The fraction of a funding category's time that goes to each pillar (default: all to `pillar`)."""
     shares = getattr(category, "pillar_shares", None)
