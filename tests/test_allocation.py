@@ -608,3 +608,12 @@ def test_the_funding_chart_reads_the_last_reported_period(tmp_path):
     handbook, _ = read_handbook(make(tmp_path).handbook, tmp_path)
     # Ops reported 2026-Q3 (bets 55, ktlo 45) and planned 2026-Q4: the reported figures are Q3's.
     assert handbook.reported_allocation() == {"bets": 55.0, "ktlo": 45.0, "rebuild": 0.0, "commitments": 0.0}
+
+
+def test_a_small_teams_dependents_are_named_in_the_evidence(tmp_path):
+    small = team("- {period: 2026-Q4, planned: {bets: 80, ktlo: 20}}", headcount="3")
+    user = QUIET_TEAM.replace("name: Ops", "name: Shop") + "interactions:\n  - {team: ops, mode: x-as-a-service}\n"
+    handbook, _ = read_handbook(make(tmp_path, handbook__teams__ops=small, handbook__teams__shop=user).handbook, tmp_path)
+    (found,) = [f for f in findings(handbook, TODAY) if f.code == "hidden-dependency"]
+    assert found.message.endswith("0.6 of a person; Shop depend on it as a service")
+    assert "depended on by: Shop" in found.evidence

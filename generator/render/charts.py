@@ -41,7 +41,7 @@ def pillar_chart(periods: list[PeriodTime], href: Callable[[Entity], str], drift
     if not periods or not periods[0].pillars:
         return Markup("")
     pillars = [row.pillar for row in periods[0].pillars]
-    per_group = len(periods) * 2 * ROW_H
+    per_group = ROW_H + len(periods) * 2 * ROW_H  # a heading row, then two bars per period
     height = TOP + len(pillars) * (per_group + GROUP_GAP) + 24
     width = LABEL_W + BAR_W + VALUE_W
     scale = BAR_W / 100
@@ -57,9 +57,10 @@ def pillar_chart(periods: list[PeriodTime], href: Callable[[Entity], str], drift
         out.append(f'<a href="{escape(href(pillar))}"><text class="hb-chart__label hb-pillars__name" x="{LABEL_W - 10}"'
                    f' y="{y + 13}" text-anchor="end">{escape(fit(pillar.name, MAX_LABEL))}<title>{escape(pillar.name)}'
                    f'</title></text></a>')
+        y += ROW_H
         for period in periods:
             row = period.pillars[index]
-            out.append(f'<text class="hb-chart__axis hb-pillars__period" x="{LABEL_W - 10}" y="{y + 13 + ROW_H}" '
+            out.append(f'<text class="hb-chart__axis hb-pillars__period" x="{LABEL_W - 10}" y="{y + ROW_H + 4}" '
                        f'text-anchor="end">{escape(fit(period.label, MAX_PERIOD))}</text>')
             planned = row.planned or 0.0
             out.append(f'<rect class="hb-pillars__planned" x="{LABEL_W}" y="{y + 3}" width="{planned * scale:.1f}" '
@@ -73,11 +74,13 @@ def pillar_chart(periods: list[PeriodTime], href: Callable[[Entity], str], drift
                            f'data-period="{escape(period.label)}" data-actual="{row.actual:.1f}"><title>'
                            f'{escape(pillar.name)}, {escape(period.label)}: actual {_pct(row.actual)} '
                            f'({_people(row.actual_people)} people)</title></rect>')
-            value = (f"{_pct(row.planned)} → {_pct(row.actual)} · "
-                     f"{_people(row.planned_people)} → "
-                     f"{_people(row.actual_people) if row.actual is not None else '–'} people")
+            if row.actual is None:
+                value = f"planned {_pct(row.planned)} · {_people(row.planned_people)} people"
+            else:
+                value = (f"{_pct(row.planned)} → {_pct(row.actual)} · {_people(row.planned_people)} → "
+                         f"{_people(row.actual_people)} people")
             out.append(f'<text class="hb-chart__value hb-pillars__value" x="{LABEL_W + BAR_W + 10}" '
-                       f'y="{y + 13 + ROW_H // 2}">{value}</text>')
+                       f'y="{y + ROW_H + 4}">{value}</text>')
             y += 2 * ROW_H
         out.append("</g>")
         y += GROUP_GAP
