@@ -599,6 +599,9 @@ def test_funding_home_and_team_pages_answer_at_a_glance(tmp_path):
     assert 'id="not-to-trust"' in funding and "Growth bets 2026-Q3 planned 40 % → actual 25 %" in funding
     assert "percentages not to trust" in home and "allocation-drift" not in home
     assert "2026-Q4" in team_page and "time-tracked" in team_page and "When these percentages lie" in team_page
+    category = (site / "funding/bets/index.html").read_text()
+    assert "not to be trusted" in category and "Growth bets 2026-Q3 planned 40 % → actual 25 %" in category
+    assert "not to be trusted" not in (site / "funding/rebuild/index.html").read_text()
     api = json.loads((site / "api/handbook.json").read_text())
     q3 = next(p for p in api["pillar_time"] if p["period"] == "2026-Q3")
     assert {r["pillar"]: r["actual"] for r in q3["pillars"]} == {"core": 25.0, "supply": 0.0, "run": 75.0}

@@ -176,6 +176,7 @@ class Finding:
     message: str
     hint: str
     evidence: list[str] = field(default_factory=list)
+    categories: tuple[str, ...] = ()  # the funding categories whose percentages it concerns
 
 
 def _fmt(value: float) -> str:
@@ -193,6 +194,13 @@ def findings(handbook: Handbook, today: date) -> list[Finding]:
     if today not in cached:
         cached[today] = [f for fn in FINDERS for f in fn(handbook, today)]
     return cached[today]
+
+
+def about(handbook: Handbook, today: date, entity: Entity) -> list[Finding]:
+    """The findings on `entity` (a team or a category), and for a funding category those on the
+    teams whose shares of it mislead."""
+    return [f for f in findings(handbook, today)
+            if f.entity is entity or (entity.kind == "funding" and entity.id in f.categories)]
 
 
 def _teams(handbook: Handbook) -> Iterator[tuple[Entity, list[Allocation]]]:
@@ -259,17 +267,18 @@ def _drift(handbook: Handbook, today: date) -> Iterator[Finding]:
         for a in allocs:
             if not a.actual:
                 continue
-            gaps = []
+            gaps, drifted = [], []
             for category in dict.fromkeys([*a.planned, *a.actual]):
                 planned, actual = a.planned.get(category, 0), a.actual.get(category, 0)
                 if abs(planned - actual) > limit:
                     gaps.append(f"{_category_name(handbook, category)} {a.label} planned {planned} % → actual {actual} %")
+                    drifted.append(category)
             if gaps:
                 yield Finding("allocation-drift", team, a.loc + ("actual",),
                               f"team '{team.id}' spent {a.label} differently from its plan (more than "
                               f"{_fmt(limit)} points): {gaps[0]}",
                               "say why in the capacity allocation report, and plan the next period from what "
-                              "actually happened", gaps)
+                              "actually happened", gaps, tuple(drifted))
 
 
 def _expired(handbook: Handbook, today: date) -> Iterator[Finding]:
@@ -301,7 +310,8 @@ def _rebuild(handbook: Handbook, today: date) -> Iterator[Finding]:
                           f"team '{team.id}' has been rebuilding for {len(run)} periods in a row "
                           f"({run[0].label} to {run[-1].label}) without reaching the exit criteria",
                           "a rebuild that does not end has become the team's normal: revisit its exit criteria at "
-                          "the rebuild review, or fund the work in another category", shares)
+                          "the rebuild review, or fund the work in another category", shares,
+                          tuple(c for c in rebuild if any(a.current.get(c, 0) for a in run)))
 
 
 def _red_without_rebuild(handbook: Handbook, today: date) -> Iterator[Finding]:
@@ -337,7 +347,7 @@ def _catch_all(handbook: Handbook, today: date) -> Iterator[Finding]:
                               f"'{category}' (more than {_fmt(limit)} %)",
                               "the split adds up to 100 % only because one category takes what is left: name "
                               "the work inside it, or move it to the category it serves",
-                              [f"{_category_name(handbook, c)} {p} %" for c, p in a.current.items()])
+                              [f"{_category_name(handbook, c)} {p} %" for c, p in a.current.items()], (category,))
 
 
 def _hidden_dependency(handbook: Handbook, today: date) -> Iterator[Finding]:
@@ -360,7 +370,8 @@ def _hidden_dependency(handbook: Handbook, today: date) -> Iterator[Finding]:
                       "a share smaller than one person hides that someone does it full-time or nobody does: "
                       "say who, in people, not percent",
                       [f"{_category_name(handbook, c)} {p} % of {people} people = {_fmt(p * people / 100)} person"
-                       for c, p in fractions] + ([f"depended on by: {', '.join(dependents)}"] if dependents else []))
+                       for c, p in fractions] + ([f"depended on by: {', '.join(dependents)}"] if dependents else []),
+                      tuple(c for c, _ in fractions))
 
 
 def _pillar_share_sums(handbook: Handbook, today: date) -> Iterator[Finding]:
