@@ -134,7 +134,8 @@ CODES: dict[str, Code] = {
                                "A team's funding split is a share of its capacity and must add up to 100.",
                                "Correct the percentages."),
     "too-many-categories": Code("warning", "Team split across too many funding categories",
-                                "A team funded from more than four categories is usually spread too thin.",
+                                "A team funded from more categories than `thresholds.max_categories` (default 4) in its "
+                                "latest period is usually spread too thin, and each small share means little.",
                                 "Merge or drop the smallest categories."),
     "review-overdue": Code("warning", "Past its review date",
                            "The entity was last reviewed longer ago than its review period (review_every_days, or "
@@ -159,6 +160,63 @@ CODES: dict[str, Code] = {
     "deprecated-in-use": Code("warning", "Deprecated interface still in use",
                               "A ritual or team still depends on an interface that has been deprecated.",
                               "Move to the replacing interface."),
+    # --- allocation as a hypothesis: when the percentages lie (thresholds: model.yaml `thresholds:`)
+    "allocation-unchanged": Code("warning", "Allocation unchanged for too many periods",
+                                 "The team planned exactly the same split for more periods in a row than the model's "
+                                 "`thresholds.unchanged_periods` (default 2). A split nobody revisits is copied "
+                                 "forward, not planned: it says what the team once intended, not what it does.",
+                                 "Review the split at the next planning: change it, or write in the allocation's "
+                                 "`note` why it still holds."),
+    "allocation-drift": Code("warning", "Planned and actual allocation diverge",
+                             "For a period, the actual share of a funding category differs from the planned one by "
+                             "more than `thresholds.drift_points` percentage points (default 10). The plan is then "
+                             "a poor guide to where the time went, e.g. \"growth bets 2026-Q3 planned 40 % → actual "
+                             "25 %\".",
+                             "Explain the gap in the capacity allocation report and plan the next period from the "
+                             "actual; if the method (`method:`) is a guess, say so with `confidence: low`."),
+    "allocation-expired": Code("warning", "Allocation past its expiry",
+                               "Every allocation expires: the team's latest allocation is past its `expires` date, "
+                               "or past its period's end plus `thresholds.expiry_days` (default 45). Its "
+                               "percentages describe a period that is over.",
+                               "Add an allocation for the current period (planned), and the actual of the last one."),
+    "rebuild-without-exit": Code("warning", "Rebuild that never reaches its exit criteria",
+                                 "The team has drawn on a rebuild category (`role: rebuild`) for more periods in a row "
+                                 "than `thresholds.rebuild_periods` (default 2). A rebuild that does not end has "
+                                 "become the team's normal, and its percentage hides it.",
+                                 "Take it to the rebuild review: check the category's exit criteria, end the rebuild "
+                                 "or fund the work in the category it really is."),
+    "red-without-rebuild": Code("warning", "Red health checks and zero rebuilding",
+                                "The team's latest health checks (`thresholds.red_checks`, default 1) are red and its "
+                                "latest allocation has nothing in a rebuild category. Zero rebuilding does not mean "
+                                "every team is healthy; it can mean nobody asked.",
+                                "Bring the team to the rebuild review, or note why the red check needs no capacity."),
+    "catch-all-absorbs": Code("warning", "A catch-all category absorbs the rest",
+                              "A category marked `role: catch-all` (keep the lights on, other) takes more than "
+                              "`thresholds.catch_all_percent` (default 30) of the team's allocation. The split adds "
+                              "up to 100 % only because that category takes whatever is left.",
+                              "Name the work inside it and move it to the categories it serves."),
+    "hidden-dependency": Code("warning", "A percentage hides a small team's full-time dependency",
+                              "In a team of at most `thresholds.small_team_headcount` people (default 4), a "
+                              "category's share is less than one person: 10 % of 3 people is 0.3 of a person, so "
+                              "someone does it full-time or nobody does, and the headcount-weighted totals hide "
+                              "that other teams depend on it.",
+                              "State the share as whole people, or fund the dependency explicitly."),
+    "pillar-shares-not-100": Code("warning", "Pillar shares do not sum to 100 %",
+                                  "A funding category's `pillar_shares` give the share of its time per pillar; "
+                                  "they must add up to 100.", "Correct the shares."),
+    "allocation-written-twice": Code("warning", "Team writes both funding and allocations",
+                                     "`funding` is the allocation of one undated period, kept for older handbooks; "
+                                     "a team that writes `allocations` states them per period, and its `funding` is "
+                                     "ignored.", "Move the split into an allocation for its period and remove "
+                                                 "`funding`."),
+    "interaction-disagrees": Code("warning", "The two sides of an interaction disagree",
+                                  "Two teams each write their interaction with the other, with different modes or "
+                                  "notes, so the pages tell two stories.",
+                                  "Write the interaction once, on one team (the other page shows it as their "
+                                  "side), or make both sides say the same."),
+    "deadline-not-input": Code("warning", "Deadline for an interface the ritual does not consume",
+                               "A ritual's `deadlines` say when an input is due before it; this interface is not "
+                               "among its `inputs`.", "Add the interface to `inputs`, or remove the deadline."),
 }
 
 
@@ -167,4 +225,7 @@ LINT_CODES = {
     "unconsumed-interface", "unproduced-interface", "zombie-ritual", "missing-required-interface",
     "funding-targets-infeasible", "allocation-not-100", "too-many-categories", "review-overdue",
     "page-link-in-prose", "deprecated-in-use", "deprecation-cycle", "review-in-future",
+    "allocation-unchanged", "allocation-drift", "allocation-expired", "rebuild-without-exit", "red-without-rebuild",
+    "catch-all-absorbs", "hidden-dependency", "pillar-shares-not-100", "allocation-written-twice",
+    "interaction-disagrees", "deadline-not-input",
 }

@@ -137,6 +137,51 @@ def test_interface_map_and_funding_chart_render_as_svg(site, browser_page):
     assert seen["errors"] == [] and _offsite(seen["requests"], site) == []
 
 
+def _pillar_rows(page) -> dict[str, list[str]]:
+    """The last quarter's time-by-pillar table: pillar -> its cells as shown."""
+    table = page.locator("table", has=page.locator("th", has_text="Planned, people")).first
+    rows = {}
+    for row in table.locator("tbody tr").all():
+        cells = row.locator("td").all_inner_texts()
+        rows[cells[0].strip()] = [c.strip() for c in cells[1:]]
+    return rows
+
+
+@pytest.mark.parametrize("path", ["", "funding/"])
+def test_time_by_pillar_against_plan_and_what_not_to_trust_at_a_glance(site, browser_page, path):
+    """Issue 15: how much time went to each pillar last quarter against plan, and which percentages
+    not to trust and why, on the home page and the funding page."""
+    page, seen = browser_page
+    page.goto(site + path)
+    summary = page.get_by_text("2026-Q3, 7 teams planned (55 people), 7 reported actual (55 people).")
+    assert summary.is_visible()
+    rows = _pillar_rows(page)
+    assert rows["Run a dependable service"][:3] == ["39 %", "49 %", "+11 points off plan"]
+    assert rows["Grow the core marketplace"][:3] == ["24 %", "16 %", "-8 points"]
+    chart = page.locator(".hb-pillars svg")
+    assert chart.is_visible()
+    assert chart.locator("rect.hb-pillars__actual.hb-chart__actual--off").count() == 1  # the pillar that drifted
+    # Nothing drawn spills out of the drawing: every text's box lies inside the SVG's.
+    spill = chart.evaluate("""svg => { const w = svg.viewBox.baseVal.width, h = svg.viewBox.baseVal.height;
+        return [...svg.querySelectorAll('text')].map(t => t.getBBox())
+            .filter(b => b.x < 0 || b.y < 0 || b.x + b.width > w || b.y + b.height > h).length; }""")
+    assert spill == 0
+    labels = chart.evaluate("""svg => [...svg.querySelectorAll('text.hb-pillars__name, text.hb-pillars__period')]
+        .map(t => t.getBBox().x).filter(x => x < 0).length""")
+    assert labels == 0
+    if path:
+        lies = page.locator("#not-to-trust ~ .hb-sortable table, #not-to-trust + * table").first
+        text = lies.inner_text()
+        assert "Growth bets 2026-Q3 planned 40 % → actual 25 %" in text and "allocation-drift" in text
+        assert "rebuilding for 3 periods in a row" in text and "rebuild-without-exit" in text
+    else:
+        warning = page.locator(".admonition.warning", has_text="percentages not to trust")
+        assert warning.is_visible() and "planned the same split for 3 periods" in warning.inner_text()
+        warning.get_by_role("link", name="percentages not to trust").click()
+        page.wait_for_url("**/funding/#not-to-trust")
+    assert seen["errors"] == [] and _offsite(seen["requests"], site) == []
+
+
 def test_tables_sort_on_click(site, browser_page):
     page, _ = browser_page
     page.goto(site + "rituals/")

@@ -118,7 +118,7 @@ def test_changes_page_describes_each_commit_in_words(repo):
     page = (repo.root / "site" / "changes" / "index.html").read_text(encoding="utf-8")
     assert "WBR every two weeks; more option bets" in page and "Adopt the operating system" in page
     assert "cadence weekly → every 2 weeks" in page
-    assert "funding: growth-bets 55 → 50; option-bets 10 → 15" in page
+    assert "growth bets 2026-Q4 planned 55 % → 50 %; option bets 2026-Q4 planned 10 % → 15 %" in page
     assert "renamed from demo-day" in page
 
 

@@ -74,6 +74,8 @@ STEPS = {
     "a renamed entity in the nav": [[("handbook/principles/repair-before-you-scale.yaml",
                                       "name: Repair before you scale", "name: Mend before you grow")]],
     "a hand-written page's title": [[("docs/contributing.md", "# Changing this handbook", "# Editing this handbook")]],
+    "an allocation's actual, reported (issue 15)": [[("handbook/teams/pricing.yaml",
+                                                       "actual: {growth-bets: 25,", "actual: {growth-bets: 45,")]],
     "a funding split and a principle, in two edits": [
         [("handbook/teams/checkout.yaml", "  growth-bets: 55", "  growth-bets: 50"),
          ("handbook/teams/checkout.yaml", "  option-bets: 10", "  option-bets: 15")],

@@ -61,7 +61,7 @@ def test_interface_page_reads_as_a_contract(pages):
 
 def test_funding_page_lists_teams_funded_by_it(pages):
     text = pages["funding/rebuilding-after-breakdown.md"].content
-    assert "| [Supplier Network](../teams/supplier-network.md) | 40 % |" in text
+    assert "| [Supplier Network](../teams/supplier-network.md) | 2026-Q4 | 40 % | not reported |" in text
     assert "cost and expected benefit of restoring the team" in text
     assert "## When this percentage lies" in text
 
@@ -69,7 +69,8 @@ def test_funding_page_lists_teams_funded_by_it(pages):
 def test_team_page_shows_interfaces_practices_and_funding_mix(pages):
     text = pages["teams/checkout.md"].content
     assert "[Team charter](../interfaces/team-charter.md)" in text
-    assert "| **Total** | **100 %** |" in text
+    assert "| 2026-Q3 | [Growth bets](../funding/growth-bets.md) 55 %, " in text  # planned, then actual
+    assert "| ticket-based | medium | 2026-11-14 |" in text
     assert "No estimates" in text  # local practices, as Markdown
     assert "[Pricing Engine](pricing.md)" in text
 

@@ -42,7 +42,7 @@ NodeStyle = Literal["principle", "ritual", "interface", "funding", "team", "pers
                     "green", "grey", "pink"]
 TypeName = Literal["text", "markdown", "integer", "number", "percent", "boolean", "date", "datetime", "duration",
                    "url", "email", "enum", "list", "map", "object", "ref", "cadence", "target", "timezone", "slug",
-                   "tags"]
+                   "tags", "period"]
 # What a handbook may change in a field it did not declare: never its type or what it refers to.
 CHANGEABLE = {"required", "required_when", "default", "description", "example", "label", "reverse_label"}
 # Folder names the site needs for itself, and names an entity already has as attributes.
@@ -124,6 +124,24 @@ class TagsDecl(_Decl):
     description: Optional[str] = None
 
 
+class ThresholdsDecl(_Decl):
+    """When the percentages lie: the limits of the computed allocation lints (`handbook explain <code>`)."""
+
+    unchanged_periods: int = Field(2, ge=1, description="allocation-unchanged: an allocation the same for more than "
+                                                          "this many periods in a row")
+    drift_points: float = Field(10, ge=0, le=100, description="allocation-drift: planned and actual differ by more "
+                                                              "than this many percentage points")
+    max_categories: int = Field(4, ge=1, description="too-many-categories: a team split across more categories")
+    catch_all_percent: float = Field(30, ge=0, le=100, description="catch-all-absorbs: a catch-all category (role: "
+                                                                   "catch-all) takes more than this share")
+    small_team_headcount: int = Field(4, ge=1, description="hidden-dependency: teams of at most this many people")
+    rebuild_periods: int = Field(2, ge=1, description="rebuild-without-exit: a rebuild allocation for more than this "
+                                                      "many periods in a row")
+    red_checks: int = Field(1, ge=1, description="red-without-rebuild: this many latest health checks red")
+    expiry_days: int = Field(45, ge=0, description="allocation-expired: days after a period's end before its "
+                                                   "allocation is stale, unless it says `expires`")
+
+
 class ModelDecl(_Decl):
     """handbook/model.yaml: the handbook's own fields, vocabularies, lints and kinds."""
 
@@ -132,6 +150,7 @@ class ModelDecl(_Decl):
         {}, description="a list replaces a vocabulary; {add, remove} changes it")
     tags: Optional[TagsDecl] = None
     lints: dict[str, LintSetting] = Field({}, description="lint code -> off, warning or error")
+    thresholds: ThresholdsDecl = Field(ThresholdsDecl(), description="limits of the computed allocation lints")
     kinds: dict[str, KindDecl] = Field({}, description="a built-in kind to extend, or a new kind, by folder name")
 
 
@@ -214,6 +233,7 @@ class Model:
     tag_pattern: str
     source: str | None = None  # the handbook's model file, when it has one
     digest: str = ""  # identifies the declarations this model was built from
+    thresholds: ThresholdsDecl = field(default_factory=ThresholdsDecl)  # limits of the allocation lints
 
     def find(self, word: str) -> Kind | None:
         """A kind by folder name, schema stem or singular (`handbook new ritual`)."""
@@ -480,6 +500,7 @@ def _build_cached(model_text: bytes | None, model_rel: str) -> Model:
         if kind is not None:
             kinds[name] = kind
     lints: dict[str, str] = {}
+    thresholds = ThresholdsDecl()
     tag_pattern = t.TAG_PATTERN
     own: ModelDecl | None = None
     if model_text is not None:
@@ -512,6 +533,7 @@ def _build_cached(model_text: bytes | None, model_rel: str) -> Model:
         if own is not None:
             _vocabularies(src, own, builder)
             lints = _lints(src, own)
+            thresholds = own.thresholds
             if own.tags is not None:
                 tag_pattern = _tag_pattern(src, own.tags.pattern)
     problems = [p for s in sources for p in s.problems]
@@ -520,7 +542,7 @@ def _build_cached(model_text: bytes | None, model_rel: str) -> Model:
     kinds = dict(sorted(kinds.items(), key=lambda kv: (kv[1].order, list(kinds).index(kv[0]))))
     vocabularies = {k: tuple(v) for k, v in builder.vocabularies.items()}
     model = Model(kinds, meta, vocabularies, lints, tag_pattern, model_rel if model_text is not None else None,
-                  hashlib.blake2b(model_text or b"", digest_size=8).hexdigest())
+                  hashlib.blake2b(model_text or b"", digest_size=8).hexdigest(), thresholds)
     problems += _check_references(model, sources[-1] if model_text is not None else None)
     if problems:
         raise ModelError(sorted(problems))

@@ -132,6 +132,56 @@ def _scalar_words(value: Any) -> str:
     return str(value)
 
 
+def _periodic(value: Any) -> dict[str, dict] | None:
+    """A list of per-period items (allocations, health checks) by period, or None."""
+    if not isinstance(value, list) or not value or not all(isinstance(v, dict) and "period" in v for v in value):
+        return None
+    return {str(v["period"]): v for v in value}
+
+
+def _words(category: Any) -> str:
+    return str(category).rsplit("/", 1)[-1].replace("-", " ")
+
+
+def _percents(split: Any) -> str:
+    return ", ".join(f"{_words(k)} {v} %" for k, v in split.items()) if isinstance(split, dict) else str(split)
+
+
+def describe_periods(key: str, old: dict[str, dict], new: dict[str, dict]) -> list[str]:
+    """Per-period changes in words: "growth bets 2026-Q3 planned 40 % → actual 25 %"."""
+    bits: list[str] = []
+    for period in dict.fromkeys([*old, *new]):
+        before, after = old.get(period, {}), new.get(period, {})
+        if before == after:
+            continue
+        if not before:
+            shown = after.get("planned", after.get("status"))
+            bits.append(f"{period} added" + (f" ({'planned ' if 'planned' in after else ''}{_percents(shown)})"
+                                              if shown is not None else ""))
+            continue
+        if not after:
+            bits.append(f"{period} removed")
+            continue
+        planned_old, planned_new = before.get("planned") or {}, after.get("planned") or {}
+        actual_old, actual_new = before.get("actual") or {}, after.get("actual") or {}
+        if isinstance(planned_new, dict) and isinstance(actual_new, dict) and isinstance(actual_old, dict):
+            for category in dict.fromkeys([*planned_old, *planned_new, *actual_old, *actual_new]):
+                p0, p1 = planned_old.get(category), planned_new.get(category)
+                a0, a1 = actual_old.get(category), actual_new.get(category)
+                if a0 is None and a1 is not None:
+                    bits.append(f"{_words(category)} {period} planned {p1 or 0} % → actual {a1} %")
+                elif a0 != a1:
+                    bits.append(f"{_words(category)} {period} actual {a0 or 0} % → {a1 or 0} %")
+                if p0 != p1:
+                    bits.append(f"{_words(category)} {period} planned {p0 or 0} % → {p1 or 0} %")
+        for field_name in dict.fromkeys([*before, *after]):
+            if field_name in ("period", "planned", "actual") or before.get(field_name) == after.get(field_name):
+                continue
+            bits.append(f"{period} {field_name} {_scalar_words(before.get(field_name, 'unset'))} → "
+                        f"{_scalar_words(after.get(field_name, 'unset'))}")
+    return bits
+
+
 def describe_fields(before: dict, after: dict) -> list[str]:
     """One phrase per field that differs between two versions of an entity."""
     phrases = []
@@ -139,6 +189,11 @@ def describe_fields(before: dict, after: dict) -> list[str]:
         old, new = before.get(key), after.get(key)
         if old == new:
             continue
+        if (periods_old := _periodic(old)) is not None and (periods_new := _periodic(new)) is not None:
+            bits = describe_periods(key, periods_old, periods_new)
+            if bits:
+                phrases.extend(bits if key == "allocations" else [f"{key} {b}" for b in bits])
+                continue
         if key not in before:
             phrases.append(f"{key} set" if isinstance(new, (str, list, dict)) and len(str(new)) > SHORT_TEXT
                            else f"{key} set to {_scalar_words(new)}")

@@ -14,7 +14,6 @@ from typing import Any, Callable, Iterator
 from ..diagnostics import Diagnostic, excerpt
 from .graph import Entity, Handbook
 
-MAX_FUNDING_CATEGORIES_PER_TEAM = 4
 Lint = Callable[[Handbook, date], Iterator[Diagnostic]]
 LINTS: list[Lint] = []
 
@@ -95,23 +94,6 @@ def funding_targets_feasible(handbook: Handbook, today: date) -> Iterator[Diagno
         yield at(first, ("target",), "funding-targets-infeasible",
                  f"funding targets cannot sum to 100 % (the lows add up to {low} %, the highs to {high} %)",
                  "widen or lower the targets so that the lows sum to at most 100 and the highs to at least 100")
-
-
-@lint
-def team_allocations(handbook: Handbook, today: date) -> Iterator[Diagnostic]:
-    for team in handbook.of("teams"):
-        if not team.funding:
-            continue
-        total = sum(team.funding.values())
-        if total != 100:
-            yield at(team, ("funding",), "allocation-not-100",
-                     f"team '{team.id}' allocation sums to {total} %, not 100 %",
-                     "report the share of the team's capacity per category so that it adds up to 100")
-        if len(team.funding) > MAX_FUNDING_CATEGORIES_PER_TEAM:
-            yield at(team, ("funding",), "too-many-categories",
-                     f"team '{team.id}' is split across {len(team.funding)} funding categories "
-                     f"(more than {MAX_FUNDING_CATEGORIES_PER_TEAM})",
-                     "a team spread this thin usually does none of it well; merge or drop the smallest")
 
 
 @lint
@@ -228,3 +210,44 @@ def leftover_todos(handbook: Handbook, today: date) -> Iterator[Diagnostic]:
                 yield Diagnostic(e.path, line, col, "warning", "leftover-todo",
                                  f"`{field}` still holds a TODO placeholder",
                                  "write the real value, or remove the field if it is optional")
+
+
+@lint
+def allocation_findings(handbook: Handbook, today: date) -> Iterator[Diagnostic]:
+    """When the percentages lie: allocations per period, computed (model/allocation.py), with the
+    thresholds of the handbook's model."""
+    from .allocation import findings
+    for f in findings(handbook, today):
+        yield at(f.entity, f.loc, f.code, f.message, f.hint + (f" (evidence: {'; '.join(f.evidence)})"
+                                                              if len(f.evidence) > 1 else ""))
+
+
+@lint
+def interactions_agree(handbook: Handbook, today: date) -> Iterator[Diagnostic]:
+    """An interaction written on both teams must say the same: one mode, seen from either side."""
+    for team in handbook.of("teams"):
+        for i, mine in enumerate(team.interactions or []):
+            other = handbook.get("teams", mine.team)
+            if other is None or other.id <= team.id:
+                continue  # each pair once, on the team first in id order
+            theirs = next((x for x in other.interactions or [] if x.team == team.id), None)
+            if theirs is None:
+                continue
+            if theirs.mode != mine.mode or (theirs.note or "") != (mine.note or ""):
+                what = f"{mine.mode} here, {theirs.mode} on {other.id}" if theirs.mode != mine.mode \
+                    else f"the same mode ({mine.mode}) with different notes"
+                yield at(team, ("interactions", i, "mode" if theirs.mode != mine.mode else "team"),
+                         "interaction-disagrees",
+                         f"teams '{team.id}' and '{other.id}' describe their interaction differently: {what}",
+                         "write the interaction once (the other team's page shows it as their side), or make both "
+                         "sides say the same", key=False)
+
+
+@lint
+def deadlines_are_inputs(handbook: Handbook, today: date) -> Iterator[Diagnostic]:
+    for r in handbook.of("rituals"):
+        for i, d in enumerate(getattr(r, "deadlines", None) or []):
+            if d.interface not in (r.inputs or []):
+                yield at(r, ("deadlines", i, "interface"), "deadline-not-input",
+                         f"ritual '{r.id}' sets a deadline for '{d.interface}', which is not one of its inputs",
+                         f"add {d.interface} to `inputs`, or remove the deadline", key=False)

@@ -495,3 +495,88 @@ def ref_fields(model: type[BaseModel]) -> tuple[tuple[str, tuple], ...]:
     """The fields of `model` that can hold references, with their shapes (computed once per class)."""
     shapes = ((name, field_shape(model, name)) for name in model.model_fields)
     return tuple((name, shape) for name, shape in shapes if shape != ("leaf",))
+
+
+# --- Period: a quarter, a half, a month, a year or a date range ----------------------------------
+
+PERIOD_PATTERN = (r"^\s*(?:[0-9]{4}-?(?:[Qq][1-4]|[Hh][12])|[0-9]{4}-[0-9]{2}|[0-9]{4}|[0-9]{4}-[0-9]{2}-[0-9]{2}\s*(?:\.\.|to)\s*"
+                  r"[0-9]{4}-[0-9]{2}-[0-9]{2})\s*$")
+_PERIOD_QUARTER = re.compile(r"^([0-9]{4})-?Q([1-4])$", re.I)
+_PERIOD_HALF = re.compile(r"^([0-9]{4})-?H([12])$", re.I)
+_PERIOD_MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")
+_PERIOD_YEAR = re.compile(r"^([0-9]{4})$")
+_PERIOD_RANGE = re.compile(r"^([0-9]{4}-[0-9]{2}-[0-9]{2})\s*(?:\.\.|to)\s*([0-9]{4}-[0-9]{2}-[0-9]{2})$")
+_PERIOD_HINT = "write a quarter (2026-Q3), a half (2026-H1), a month (2026-07), a year (2026) or a date range " \
+               "(2026-07-01..2026-09-30)"
+
+
+def _month_end(year: int, month: int) -> date:
+    from calendar import monthrange
+    return date(year, month, monthrange(year, month)[1])
+
+
+@dataclass(frozen=True, order=True)
+class Period(ParsedValue):
+    """A span of time an allocation is stated for: from `start` to `end`, both days included."""
+
+    start: date
+    end: date
+    text: str
+
+    @property
+    def label(self) -> str:
+        return self.text
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @classmethod
+    def parse(cls, value: Any) -> "Period":
+        if isinstance(value, Period):
+            return value
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)  # YAML reads 2026 as a number
+        if not isinstance(value, str):
+            raise PydanticCustomError("period", "'{value}' is not a period", {"value": excerpt(value), "hint": _PERIOD_HINT})
+        text = value.strip()
+        backwards = False
+        try:
+            if m := _PERIOD_QUARTER.match(text):
+                year, q = int(m[1]), int(m[2])
+                return cls(date(year, 3 * q - 2, 1), _month_end(year, 3 * q), f"{year}-Q{q}")
+            if m := _PERIOD_HALF.match(text):
+                year, h = int(m[1]), int(m[2])
+                return cls(date(year, 6 * h - 5, 1), _month_end(year, 6 * h), f"{year}-H{h}")
+            if m := _PERIOD_MONTH.match(text):
+                year, month = int(m[1]), int(m[2])
+                return cls(date(year, month, 1), _month_end(year, month), f"{year}-{month:02d}")
+            if m := _PERIOD_YEAR.match(text):
+                return cls(date(int(m[1]), 1, 1), date(int(m[1]), 12, 31), m[1])
+            if m := _PERIOD_RANGE.match(text):
+                start, end = date.fromisoformat(m[1]), date.fromisoformat(m[2])
+                if end >= start:
+                    return cls(start, end, f"{start}..{end}")
+                backwards = True
+        except PydanticCustomError:
+            raise
+        except ValueError:
+            raise PydanticCustomError("period", "'{value}' names a day or month that does not exist",
+                                      {"value": excerpt(value), "hint": _PERIOD_HINT})
+        if backwards:
+            raise PydanticCustomError("period", "period '{value}' ends before it starts",
+                                      {"value": excerpt(value), "hint": "write the earlier date first"})
+        raise PydanticCustomError("period", "'{value}' is not a period", {"value": excerpt(value), "hint": _PERIOD_HINT})
+
+    def to_json(self) -> str:
+        return self.text
+
+
+PeriodField = Annotated[Period, WithJsonSchema({
+    "description": "a quarter (2026-Q3), a half (2026-H1), a month (2026-07), a year or a date range "
+                   "(2026-07-01..2026-09-30)",
+    "anyOf": [{"type": "string", "pattern": PERIOD_PATTERN}, {"type": "integer", "minimum": 1000, "maximum": 9999}],
+})]

@@ -13,10 +13,11 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event
+from icalendar import Alarm, Calendar, Event
 from pydantic import BaseModel, Field
 
 from ..model import Entity, Handbook
+from ..model.allocation import pillar_time
 from .pages import site_url
 
 FREQ = {"day": "DAILY", "week": "WEEKLY", "month": "MONTHLY", "year": "YEARLY"}
@@ -64,7 +65,23 @@ def _event(ritual: Entity, handbook: Handbook, use_directory_urls: bool) -> Even
     event.add("description", f"{ritual.summary or ritual.name}\n\n{', '.join(facts)}.{who}{note}\n\n{address}")
     event.add("url", address)
     event.add("categories", [c for c in [ritual.level, *ritual.tags] if c] or ["ritual"])
+    for alarm in deadline_alarms(ritual, handbook):
+        event.add_component(alarm)
     return event
+
+
+def deadline_alarms(ritual: Entity, handbook: Handbook) -> list[Alarm]:
+    """A reminder (VALARM) for each input due before the ritual: `deadlines: [{interface, before}]`."""
+    alarms = []
+    for d in getattr(ritual, "deadlines", None) or []:
+        interface = handbook.get("interfaces", d.interface)
+        name = interface.name if interface else d.interface
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("trigger", -timedelta(minutes=d.before.minutes))
+        alarm.add("description", f"Due: {name}, {d.before.label} before {ritual.name}" + (f". {d.note}" if d.note else ""))
+        alarms.append(alarm)
+    return alarms
 
 
 def recurrence(cadence, start: date) -> dict:
@@ -125,6 +142,37 @@ class ApiEntity(BaseModel):
     referenced_by: dict[str, list[ApiRef]] = Field(description="reverse relation -> entities referencing this one")
 
 
+class ApiPillarTime(BaseModel):
+    pillar: str
+    planned: float | None = None
+    actual: float | None = None
+    planned_people: float
+    actual_people: float
+
+
+class ApiPeriodTime(BaseModel):
+    period: str = Field(description="the period's label (2026-Q3, or `current` for teams' undated funding)")
+    start: date | None = None
+    end: date | None = None
+    teams_planned: list[str]
+    teams_reported: list[str]
+    pillars: list[ApiPillarTime]
+
+
+def api_pillar_time(handbook: Handbook) -> list[ApiPeriodTime]:
+    return [ApiPeriodTime(period=p.label, start=p.period.start if p.period else None,
+                          end=p.period.end if p.period else None, teams_planned=[t.id for t in p.planned_teams],
+                          teams_reported=[t.id for t in p.actual_teams],
+                          pillars=[ApiPillarTime(pillar=r.pillar.id, planned=_round(r.planned), actual=_round(r.actual),
+                                                 planned_people=round(r.planned_people, 2),
+                                                 actual_people=round(r.actual_people, 2)) for r in p.pillars])
+            for p in pillar_time(handbook)]
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
 class ApiHandbook(BaseModel):
     """The resolved operating-system handbook."""
 
@@ -132,6 +180,8 @@ class ApiHandbook(BaseModel):
     name: str
     handbook: dict[str, Any] = Field(description="handbook.yaml, as validated")
     counts: dict[str, int]
+    pillar_time: list[ApiPeriodTime] = Field([], description="time by strategic pillar per period, planned and actual "
+                                                             "(percent of the reporting teams' capacity, and people)")
     entities: list[ApiEntity]
 
 
@@ -198,14 +248,16 @@ def site_files(handbook: Handbook, use_directory_urls: bool = True,
     name, meta = handbook.meta.name, handbook.meta.data
 
     def feed(title: str, members: list[Entity]) -> bytes:
-        key = ("ics", title, id(meta), use_directory_urls, tuple(id(r.data) for r in members))
+        due = tuple(getattr(handbook.get("interfaces", d.interface), "name", "") for r in members
+                    for d in getattr(r, "deadlines", None) or [])
+        key = ("ics", title, id(meta), use_directory_urls, tuple(id(r.data) for r in members), due)
         return reuse.get(key, (meta, [r.data for r in members]), lambda: calendar(handbook, members, title, use_directory_urls))
 
     files = {"calendar.ics": feed(f"{name}: rituals", rituals)}
     for team in handbook.of("teams"):
         files[f"calendar/{team.id}.ics"] = feed(f"{name}: {team.name}", team_rituals(team, rituals))
     head = ApiHandbook(name=name, handbook=_fields(meta), counts={kind: len(handbook.of(kind)) for kind in handbook.model.kinds},
-                       entities=[]).model_dump(mode="json")
+                       pillar_time=api_pillar_time(handbook), entities=[]).model_dump(mode="json")
     head.pop("entities")
     entities = ",".join(_entity_json(e, handbook, use_directory_urls, reuse) for e in handbook.all())
     files["api/handbook.json"] = (json.dumps({"$schema": "handbook.schema.json", **head}, ensure_ascii=False)[:-1]

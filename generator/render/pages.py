@@ -14,12 +14,12 @@ import jinja2
 import markupsafe
 from markupsafe import Markup
 
-from . import diagrams
+from . import charts, diagrams
 from .templates import PACKAGED_PREFIX, TemplateVersionError, make_loader
 from ..packaged import packaged_templates
 from ..diagnostics import Diagnostic
 from .fragments import hold, in_use, standalone
-from ..model import Entity, Handbook
+from ..model import Entity, Handbook, allocation
 from ..model.mentions import MENTION, resolve as resolve_mention
 from .text import escape_plain, render_block, render_inline
 
@@ -137,7 +137,8 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
     env.filters["groups"] = _groups
     env.filters["by_owner"] = _by_owner
     env.globals.update(link=_link, url=_url, href=_page_href, held=_held, neighbourhood=_neighbourhood,
-                       interface_map=_interface_map, funding_chart=_funding_chart)
+                       interface_map=_interface_map, funding_chart=_funding_chart, pillar_chart=_pillar_chart,
+                       allocation=allocation)
     return env
 
 
@@ -271,6 +272,15 @@ def _funding_chart(context) -> Markup:
     rows = [{"name": f.name, "href": href(f), "low": f.target.low, "high": f.target.high, "target": f.target.label,
              "actual": actual[f.id]} for f in handbook.of("funding")]
     return hold(context["held_blocks"], diagrams.funding_chart(rows))
+
+
+@jinja2.pass_context
+def _pillar_chart(context, periods: list | None = None) -> Markup:
+    """`pillar_chart()`: time by strategic pillar, planned against actual, for every period (or `periods`)."""
+    handbook: Handbook = context["handbook"]
+    periods = allocation.pillar_time(handbook) if periods is None else periods
+    return hold(context["held_blocks"], charts.pillar_chart(periods, _href(context),
+                                                            handbook.model.thresholds.drift_points))
 
 
 DUE_SOON_DAYS = 30

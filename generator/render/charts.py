@@ -1,0 +1,91 @@
+"""Render: charts of allocation as inline SVG, drawn at build time (offline, no JavaScript).
+
+`pillar_chart` draws time by strategic pillar: for each pillar, one pair of bars per period, the
+planned share (hollow) and the actual share (solid), with the same numbers in people
+(headcount-weighted) as text. Every text is escaped and shortened to fit its column, so nothing
+written in YAML can overflow the drawing or become markup.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from markupsafe import Markup
+
+from ..model import Entity
+from ..model.allocation import PeriodTime
+from .text import escape_plain as escape
+
+LABEL_W, BAR_W, VALUE_W, ROW_H, GROUP_GAP, TOP = 230, 360, 300, 18, 14, 34
+CHAR_W = 7.2  # a generous average width of a 12px system-font character
+MAX_LABEL = int((LABEL_W - 20) / CHAR_W)  # characters that fit in the label column
+MAX_PERIOD = 16
+
+
+def fit(text: str, limit: int) -> str:
+    """`text` shortened with an ellipsis to at most `limit` characters."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _people(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0f} %"
+
+
+def pillar_chart(periods: list[PeriodTime], href: Callable[[Entity], str], drift_points: float,
+                 title: str = "Time by strategic pillar: planned against actual") -> Markup:
+    """Grouped bars: a group per pillar, a planned and an actual bar per period."""
+    if not periods or not periods[0].pillars:
+        return Markup("")
+    pillars = [row.pillar for row in periods[0].pillars]
+    per_group = ROW_H + len(periods) * 2 * ROW_H  # a heading row, then two bars per period
+    height = TOP + len(pillars) * (per_group + GROUP_GAP) + 24
+    width = LABEL_W + BAR_W + VALUE_W
+    scale = BAR_W / 100
+    out = [f'<svg class="hb-chart__svg hb-pillars__svg" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} '
+           f'{height}" width="{width}" height="{height}" role="img" aria-label="{escape(title)}">',
+           f"<title>{escape(title)}</title>",
+           f'<text class="hb-chart__legend" x="{LABEL_W}" y="16"><tspan class="hb-pillars__legend-planned">□</tspan>'
+           f' planned  <tspan class="hb-chart__legend-actual">■</tspan> actual (reported)  '
+           f'<tspan class="hb-pillars__legend-off">■</tspan> off plan by more than {drift_points:.0f} points</text>']
+    y = TOP
+    for index, pillar in enumerate(pillars):
+        out.append(f'<g class="hb-pillars__group" data-pillar="{escape(pillar.id)}">')
+        out.append(f'<a href="{escape(href(pillar))}"><text class="hb-chart__label hb-pillars__name" x="{LABEL_W - 10}"'
+                   f' y="{y + 13}" text-anchor="end">{escape(fit(pillar.name, MAX_LABEL))}<title>{escape(pillar.name)}'
+                   f'</title></text></a>')
+        y += ROW_H
+        for period in periods:
+            row = period.pillars[index]
+            out.append(f'<text class="hb-chart__axis hb-pillars__period" x="{LABEL_W - 10}" y="{y + ROW_H + 4}" '
+                       f'text-anchor="end">{escape(fit(period.label, MAX_PERIOD))}</text>')
+            planned = row.planned or 0.0
+            out.append(f'<rect class="hb-pillars__planned" x="{LABEL_W}" y="{y + 3}" width="{planned * scale:.1f}" '
+                       f'height="{ROW_H - 5}" data-period="{escape(period.label)}" data-planned="{planned:.1f}">'
+                       f'<title>{escape(pillar.name)}, {escape(period.label)}: planned {_pct(row.planned)} '
+                       f'({_people(row.planned_people)} people)</title></rect>')
+            if row.actual is not None:
+                off = row.planned is not None and abs(row.actual - row.planned) > drift_points
+                out.append(f'<rect class="hb-chart__actual hb-chart__actual--{"off" if off else "ok"} hb-pillars__actual"'
+                           f' x="{LABEL_W}" y="{y + ROW_H + 2}" width="{row.actual * scale:.1f}" height="{ROW_H - 5}" '
+                           f'data-period="{escape(period.label)}" data-actual="{row.actual:.1f}"><title>'
+                           f'{escape(pillar.name)}, {escape(period.label)}: actual {_pct(row.actual)} '
+                           f'({_people(row.actual_people)} people)</title></rect>')
+            if row.actual is None:
+                value = f"planned {_pct(row.planned)} · {_people(row.planned_people)} people"
+            else:
+                value = (f"{_pct(row.planned)} → {_pct(row.actual)} · {_people(row.planned_people)} → "
+                         f"{_people(row.actual_people)} people")
+            out.append(f'<text class="hb-chart__value hb-pillars__value" x="{LABEL_W + BAR_W + 10}" '
+                       f'y="{y + ROW_H + 4}">{value}</text>')
+            y += 2 * ROW_H
+        out.append("</g>")
+        y += GROUP_GAP
+    for pct in range(0, 101, 25):
+        x = LABEL_W + pct * scale
+        out.append(f'<text class="hb-chart__axis" x="{x:.0f}" y="{y + 10}" text-anchor="middle">{pct} %</text>')
+    out.append("</svg>")
+    return Markup(f'\n<div class="hb-chart hb-pillars" data-search-exclude>{"".join(out)}</div>\n')
