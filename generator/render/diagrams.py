@@ -171,7 +171,10 @@ def layered_svg(columns: list[Column], edges: list[Edge], *, label: str, legend:
     keys = "".join(f'<li><span class="hb-legend__swatch hb-node--{escape(style)}"></span>{escape(words)}</li>'
                    for style, words in legend)
     legend_html = f'<ul class="hb-legend">{keys}</ul>' if keys else ""
-    return Markup(f'\n<div class="hb-diagram" data-search-exclude>{"".join(out)}</div>{legend_html}\n')
+    # one element around the drawing and its legend, so that Markdown sees one HTML block; excluded
+    # from search as a <figure>, so that it may sit inside an excluded <section> (see _macros.md.j2)
+    return Markup(f'\n<figure class="hb-figure" data-search-exclude><div class="hb-diagram">{"".join(out)}</div>'
+                  f'{legend_html}</figure>\n')
 
 
 def _draw(node: Node) -> str:
