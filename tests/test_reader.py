@@ -270,10 +270,10 @@ def test_a_team_page_lists_the_rituals_it_joins_owns_or_feeds(project):
     text = render(project)["teams/finance-partnering.md"]
     rows = text[text.index("## Rituals"):text.index("## Funding mix")]
     for r in joined | owned | fed:
-        assert f"[{r.name}](" in rows, r.name
+        assert f'">{r.name}</a></td>' in rows, r.name
     only_fed = sorted(fed - joined - owned, key=lambda r: r.name)[0]
-    row = next(line for line in rows.splitlines() if f"[{only_fed.name}](" in line)
-    assert "| — | — |" in row  # neither takes part nor owns, but reads an interface it provides
+    row = next(line for line in rows.splitlines() if f'">{only_fed.name}</a></td>' in line)
+    assert "<td>—</td><td>—</td><td><a href=" in row  # neither takes part nor owns, but reads what it provides
 
 
 # --- plurals and empty handbooks ------------------------------------------------------------------
