@@ -42,7 +42,7 @@ def nodes(svg: ET.Element) -> dict[str, list[tuple[float, float, float]]]:
     out: dict[str, list] = {}
     for g in svg.iter(f"{SVG}g"):
         rect = g.find(f"{SVG}rect")
-        out.setdefault(g.find(f"{SVG}title").text, []).append(
+        out.setdefault(g.find(f"{SVG}title").text.split(" · ")[0], []).append(
             (float(rect.get("x")), float(rect.get("y")), float(rect.get("height"))))
     return out
 
@@ -308,3 +308,15 @@ def test_a_handbook_without_interfaces_says_what_is_missing_and_how_to_add_it(tm
     index = page(site, "interfaces")
     assert "0 interfaces." in index and "None yet." in index and "handbook new interface" in index
     assert "1 team." in page(site, "teams")  # not "1 teams"
+
+
+def test_an_entity_is_drawn_once_per_side_with_its_other_relations_as_a_note(fernhill):
+    interface = fernhill.get("interfaces", "capacity-allocation-report")
+    owner = interface.targets("owner")[0]
+    assert owner in interface.sources("consumed_by"), "the fixture's owner also consumes it"
+    svg = svg_of(neighbourhood(fernhill, "interfaces", "capacity-allocation-report"))
+    centre = nodes(svg)[interface.name][0][0]
+    assert len([x for x, _, _ in nodes(svg)[owner.name] if x > centre]) == 1  # not again as its owner
+    titles = [g.find(f"{SVG}title").text for g in svg.iter(f"{SVG}g")]
+    assert f"{owner.name} · also: owner" in titles
+    assert "Owner" not in dict(groups(svg))  # its only member is drawn already

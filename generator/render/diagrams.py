@@ -36,11 +36,12 @@ class Node:
     y: float = 0.0
     x: float = 0.0
     lines: list[str] = field(default_factory=list)
+    note_lines: list[str] = field(default_factory=list)
     centre: bool = False
 
     @property
     def height(self) -> float:
-        return max(NODE_H, 12 + LINE_H * (len(self.lines) + (1 if self.note else 0)))
+        return max(NODE_H, 12 + LINE_H * (len(self.lines) + len(self.note_lines)))
 
 
 @dataclass
@@ -123,6 +124,7 @@ def layered_svg(columns: list[Column], edges: list[Edge], *, label: str, legend:
         return Markup("")
     for node in (n for c in columns for n in c.nodes):
         node.lines = wrap(node.label)
+        node.note_lines = wrap(node.note, max_lines=2) if node.note else []
     header = HEADER if any(c.title for c in columns) else 0
     heights = [_column_height(c) for c in columns]
     height = max(heights) + 2 * PAD + header
@@ -180,9 +182,9 @@ def layered_svg(columns: list[Column], edges: list[Edge], *, label: str, legend:
 def _draw(node: Node) -> str:
     spans = "".join(f'<tspan x="{node.x + TEXT_X:.0f}" y="{node.y + 6 + LINE_H * (i + 1) - 3:.0f}">{escape(line)}</tspan>'
                     for i, line in enumerate(node.lines))
-    if node.note:
+    for i, line in enumerate(node.note_lines, start=len(node.lines)):
         spans += (f'<tspan class="hb-node__note" x="{node.x + TEXT_X:.0f}" '
-                  f'y="{node.y + 6 + LINE_H * (len(node.lines) + 1) - 3:.0f}">{escape(node.note)}</tspan>')
+                  f'y="{node.y + 6 + LINE_H * (i + 1) - 3:.0f}">{escape(line)}</tspan>')
     centre = " hb-node--centre" if node.centre else ""
     box = (f'<g class="hb-node hb-node--{escape(node.kind)}{centre}"><title>{escape(node.label)}'
            f'{" · " + escape(node.note) if node.note else ""}</title>'
@@ -247,13 +249,22 @@ def neighbourhood(entity: Entity, href: Href, model: Model) -> Markup:
     edges: list[Edge] = []
     drawn: list[Entity] = [entity]
 
+    on_side: dict[tuple[str, int], Node] = {}  # an entity drawn where work flows, by side
+
     def groups(side: str, by_title: dict[str, list[Entity]], style: str) -> list[Group]:
         out = []
         for title, members in by_title.items():
             nodes = []
             for e in members:
+                if style == "link" and (side, id(e)) in on_side:  # drawn once per side: its other
+                    shown = on_side[(side, id(e))]  # relations become a note
+                    shown.note = f"{shown.note}, {title.lower()}" if shown.note else f"also: {title.lower()}"
+                    continue
                 key = f"{side}:{title}:{e.kind}:{e.id}"
-                nodes.append(_node(e, href, model, key))
+                node = _node(e, href, model, key)
+                nodes.append(node)
+                if style == "flow":
+                    on_side.setdefault((side, id(e)), node)
                 drawn.append(e)
                 edges.append(Edge(key, "centre", title, style) if side == "l" else Edge("centre", key, title, style))
             out.append(Group(title, nodes))
