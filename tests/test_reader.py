@@ -308,6 +308,7 @@ def test_a_handbook_without_interfaces_says_what_is_missing_and_how_to_add_it(tm
     index = page(site, "interfaces")
     assert "0 interfaces." in index and "None yet." in index and "handbook new interface" in index
     assert "1 team." in page(site, "teams")  # not "1 teams"
+    assert "Interfaces</a></strong> · none yet" in page(site, "")  # the home page's card
 
 
 def test_an_entity_is_drawn_once_per_side_with_its_other_relations_as_a_note(fernhill):
