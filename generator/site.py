@@ -122,6 +122,9 @@ def _grouped(members: list[RenderedPage]) -> list:
 def _neighbours(entity: Entity) -> set[str]:
     urls = {r.target.url for r in entity.refs}
     urls |= {r.source.url for relations in entity.backrefs.values() for r in relations}
+    # A team page lists the rituals that read an interface it provides (render/pages.py,
+    # rituals_of_team): a ritual's edit reaches the teams providing its inputs, two steps away.
+    urls |= {t.url for i in entity.targets("inputs") for t in i.sources("provided_by")}
     return urls
 
 

@@ -86,6 +86,10 @@ class FieldDecl(_Decl):
                                                     "role in words rather than a reference")
     reverse: Optional[str] = Field(None, description="ref: name of the relation seen from the target")
     reverse_label: Optional[str] = Field(None, description="ref: label of the relation on the target's page")
+    flow: Optional[Literal["in", "out"]] = Field(
+        None, description="ref: how work passes along it, for diagrams: in (the target feeds this entity, e.g. a "
+                          "ritual's inputs) or out (this entity feeds the target, e.g. its outputs); leave out for "
+                          "other relations (owner, principles), drawn as plain links")
     values: Optional[list[str]] = Field(None, description="enum: the allowed values")
     vocabulary: Optional[str] = Field(None, description="enum: a named vocabulary the model can extend")
     min: Optional[float] = Field(None, description="integer, number: smallest value")
@@ -179,6 +183,7 @@ class Spec:
     roles: bool = False  # a reference that may be a role in words instead
     reverse: str = ""
     reverse_label: str = ""
+    flow: str = ""  # "in", "out" or "" (see FieldDecl.flow)
     values: tuple[str, ...] = ()
     vocabulary: str = ""
     min: float | None = None
@@ -251,6 +256,25 @@ class Model:
             for spec in kind.references:
                 labels.setdefault(spec.reverse, spec.reverse_label)
         return labels
+
+    @cached_property
+    def flows(self) -> tuple[dict[tuple[str, str], str], dict[str, str]]:
+        """How work passes along each relation, for diagrams: (kind, top-level field) -> flow and
+        reverse name -> flow, "in" or "out" as the reference field declares it (see FieldDecl.flow)."""
+        forward: dict[tuple[str, str], str] = {}
+        backward: dict[str, str] = {}
+
+        def walk(kind: str, top: str, spec: Spec) -> None:
+            if spec.type == "ref" and spec.flow:
+                forward.setdefault((kind, top), spec.flow)
+                backward.setdefault(spec.reverse, spec.flow)
+            for inner in (spec.of, spec.key, spec.value, *spec.fields):
+                if inner is not None:
+                    walk(kind, top, inner)
+        for kind in self.kinds.values():
+            for spec in kind.fields.values():
+                walk(kind.name, spec.name, spec)
+        return forward, backward
 
     def ref(self, spec: Spec) -> t.Ref:
         """What a reference field holds: the kinds it may name, by folder and by singular."""
@@ -370,7 +394,8 @@ class _Builder:
                 src.error(loc, f"reference field '{name}' needs `to:`, the kind it refers to")
                 return None
             to = (decl.to,) if isinstance(decl.to, str) else tuple(dict.fromkeys(decl.to))
-            kw.update(to=to, roles=bool(decl.roles), reverse=decl.reverse or "", reverse_label=decl.reverse_label or "")
+            kw.update(to=to, roles=bool(decl.roles), reverse=decl.reverse or "", reverse_label=decl.reverse_label or "",
+                      flow=decl.flow or "")
         elif decl.type == "enum":
             values = list(decl.values or [])
             if decl.vocabulary:
@@ -391,10 +416,10 @@ class _Builder:
     @staticmethod
     def _misplaced(decl: FieldDecl) -> str | None:
         allowed = {"list": {"of", "min_items"}, "map": {"key", "value"}, "object": {"fields", "one_of", "title"},
-                   "ref": {"to", "roles", "reverse", "reverse_label"}, "enum": {"values", "vocabulary"},
+                   "ref": {"to", "roles", "reverse", "reverse_label", "flow"}, "enum": {"values", "vocabulary"},
                    "integer": {"min", "max"}, "number": {"min", "max"}, "text": {"max_length"}}.get(decl.type or "", set())
         specific = {"of", "min_items", "key", "value", "fields", "one_of", "title", "to", "roles", "reverse", "reverse_label",
-                    "values", "vocabulary", "min", "max", "max_length"}
+                    "flow", "values", "vocabulary", "min", "max", "max_length"}
         return next((k for k in decl.model_fields_set & specific if k not in allowed), None)
 
     def change(self, src: _Source, loc: tuple, existing: Spec, decl: FieldDecl) -> Spec:

@@ -22,6 +22,7 @@ from .fragments import hold, in_use, standalone
 from ..model import Entity, Handbook, allocation
 from ..model.mentions import MENTION, resolve as resolve_mention
 from .text import escape_plain, render_block, render_inline
+from ..model.types import _day_words
 
 
 @dataclass
@@ -133,13 +134,120 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
     )
     # `join` is replaced because Jinja's own marks the result safe after HTML escaping only.
     env.filters.update(md=_prose, md_inline=_prose_inline, front=_json_text, page_title=_page_title, join=_join,
-                       lookup=_lookup, first_session=_first_session)
+                       lookup=_lookup, first_session=_first_session, plural=plural, when=_when,
+                       rituals_of_team=_rituals_of_team)
     env.filters["groups"] = _groups
     env.filters["by_owner"] = _by_owner
     env.globals.update(link=_link, url=_url, href=_page_href, held=_held, neighbourhood=_neighbourhood,
                        interface_map=_interface_map, funding_chart=_funding_chart, pillar_chart=_pillar_chart,
                        allocation=allocation)
     return env
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """`n | plural("team")`: "1 team", "0 teams", "3 categories"; the last word of a phrase is the
+    one made plural ("2 required interfaces"); `many` for an irregular plural."""
+    if count == 1:
+        return f"{count} {word}"
+    if many is None:
+        head, _, last = word.rpartition(" ")
+        if last.endswith("y") and last[-2:-1] not in ("a", "e", "i", "o", "u"):
+            last = last[:-1] + "ies"
+        elif last.endswith(("s", "x", "ch", "sh")):
+            last += "es"
+        else:
+            last += "s"
+        many = f"{head} {last}" if head else last
+    return f"{count} {many}"
+
+
+WEEKDAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+RRULE_DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+
+
+@dataclass(frozen=True)
+class When:
+    """When a ritual happens, in words (see `_when`)."""
+
+    regular: bool
+    words: str  # "Mondays 10:00, Europe/London"; "" when nothing says when
+    next: str  # the next session from the build's today, in words; "" when none can be known
+
+
+@jinja2.pass_context
+def _when(context, ritual: Entity) -> When:
+    """`ritual | when`: the day, time and time zone of a ritual's sessions and the next one on or
+    after the build's `today` (the plugin's `today` option makes it reproducible), from its cadence
+    and `starts` (a date alone: all-day sessions). An event-driven ritual, or one with no `starts`,
+    has no dates to tell."""
+    from dateutil.rrule import rrulestr
+    from icalendar.prop import vRecur
+
+    from .feeds import recurrence  # feeds imports this module
+    cadence, starts, tz = ritual.cadence, ritual.data.starts, context["meta"].timezone
+    if not cadence.is_regular or starts is None:
+        return When(cadence.is_regular, "", "")
+    timed = isinstance(starts, datetime)
+    first = starts if timed else datetime.combine(starts, datetime.min.time())
+    rule = recurrence(cadence, first.date())
+    hour = f"{first:%H:%M}, {tz}" if timed else "all day"
+    days = rule.get("BYDAY")
+    if isinstance(days, str):
+        day = _day_words(days) + (" of the month" if rule["FREQ"] == "MONTHLY" and days[:-2] else "")
+    elif days:
+        names = [WEEKDAY_NAMES[RRULE_DAYS.index(d)] + "s" for d in days]
+        day = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+    elif rule["FREQ"] == "WEEKLY":
+        day = f"{WEEKDAY_NAMES[first.weekday()]}s"
+    elif rule["FREQ"] == "MONTHLY" and rule.get("BYMONTHDAY"):
+        day = " and ".join(f"the {_ordinal(d)}" for d in rule["BYMONTHDAY"])
+    elif rule["FREQ"] == "MONTHLY":
+        day = f"the {_ordinal(first.day)}"
+    elif rule["FREQ"] == "YEARLY":
+        day = f"{first.day} {first:%B}"
+    else:
+        day = ""
+    words = f"{day} {hour}" if day and timed else f"{day}, {hour}" if day else hour
+    text = vRecur(rule).to_ical().decode()
+    today = datetime.combine(context["today"], datetime.min.time())
+    upcoming = rrulestr(f"RRULE:{text}", dtstart=first).after(today, inc=True)
+    if upcoming is None:
+        return When(True, words[0].upper() + words[1:], "")
+    when = f"{WEEKDAY_NAMES[upcoming.weekday()]} {upcoming:%Y-%m-%d}"
+    return When(True, words[0].upper() + words[1:], f"{when} {upcoming:%H:%M} ({tz})" if timed else f"{when} (all day)")
+
+
+@dataclass(frozen=True)
+class TeamRitual:
+    ritual: Entity
+    takes_part: str  # "required", "optional" or "" (not a named participant)
+    owns: bool
+    reads: list[Entity]  # interfaces the team provides that the ritual takes as input
+
+
+def _rituals_of_team(team: Entity) -> list[TeamRitual]:
+    """`team | rituals_of_team`: every ritual a team is part of: as a named participant, as its
+    owner, or because the ritual reads an interface the team provides; by ritual name."""
+    found: dict[int, dict] = {}
+
+    def entry(r: Entity) -> dict:
+        return found.setdefault(id(r), {"ritual": r, "takes_part": "", "owns": False, "reads": []})
+    for relation in team.backrefs.get("takes_part_in", ()):
+        e = entry(relation.source)
+        required = getattr(relation.item, "required", True)
+        e["takes_part"] = "required" if required or e["takes_part"] == "required" else "optional"
+    for r in team.sources("owns"):
+        if r.kind == "rituals":
+            entry(r)["owns"] = True
+    for interface in team.targets("provides"):
+        for r in interface.sources("input_to"):
+            if interface not in entry(r)["reads"]:
+                entry(r)["reads"].append(interface)
+    return [TeamRitual(**e) for e in sorted(found.values(), key=lambda e: e["ritual"].name.lower())]
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
 def _first_session(value: date | datetime, timezone: str) -> str:
@@ -255,13 +363,13 @@ def _page_href(context, entity: Entity) -> Markup:
 
 @jinja2.pass_context
 def _neighbourhood(context, entity: Entity) -> Markup:
-    return hold(context["held_blocks"], diagrams.neighbourhood(entity, _href(context), context["model"].node_style))
+    return hold(context["held_blocks"], diagrams.neighbourhood(entity, _href(context), context["model"]))
 
 
 @jinja2.pass_context
 def _interface_map(context) -> Markup:
     return hold(context["held_blocks"], diagrams.interface_map(context["handbook"], _href(context),
-                                                               context["model"].node_style))
+                                                               context["model"]))
 
 
 @jinja2.pass_context
