@@ -321,3 +321,12 @@ def test_an_entity_is_drawn_once_per_side_with_its_other_relations_as_a_note(fer
     titles = [g.find(f"{SVG}title").text for g in svg.iter(f"{SVG}g")]
     assert f"{owner.name} · also: owner" in titles
     assert "Owner" not in dict(groups(svg))  # its only member is drawn already
+
+
+def test_a_handbook_without_funding_categories_says_how_to_add_one(tmp_path):
+    from test_own_model import build, make, page
+    own = make(tmp_path)
+    html = page(build(own), "funding")
+    text = html[html.index("<article"):html.index("</article>")]
+    assert "0 categories" in text and "None yet." in text and "handbook new funding" in text
+    assert "Sum" not in text and "0–0" not in text
