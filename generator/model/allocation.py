@@ -391,3 +391,16 @@ FINDERS = [_sums, _too_many, _unchanged, _drift, _expired, _rebuild, _red_withou
 DISTRUST = ("allocation-unchanged", "allocation-drift", "allocation-expired", "rebuild-without-exit",
             "red-without-rebuild", "catch-all-absorbs", "hidden-dependency", "too-many-categories",
             "allocation-not-100")
+
+
+def reported_allocation(handbook: Handbook) -> dict[str, float]:
+    """Each funding category's share of capacity across the teams that report a split (the last
+    period reported, else the latest plan), weighted by headcount (a team without one counts as
+    one person)."""
+    splits = [(t, a.current) for t in handbook.of("teams") if (a := latest_reported(t)) is not None and a.current]
+    total = sum(t.headcount or 1 for t, _ in splits)
+    shares = {f.id: 0.0 for f in handbook.of("funding")}
+    for team, split in splits:
+        for category, percent in split.items():
+            shares[category] += percent * (team.headcount or 1) / total
+    return shares

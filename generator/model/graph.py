@@ -125,18 +125,6 @@ class Handbook:
     def pillars(self) -> list[Entity]:
         return self.of("pillars")
 
-    def reported_allocation(self) -> dict[str, float]:
-        """Each funding category's share of capacity across the teams that report a split, weighted
-        by headcount (a team without one counts as one person)."""
-        from .allocation import latest_reported  # the last period reported (actual), else the latest plan
-        splits = [(t, a.current) for t in self.of("teams") if (a := latest_reported(t)) is not None and a.current]
-        total = sum(t.headcount or 1 for t, _ in splits)
-        shares = {f.id: 0.0 for f in self.of("funding")}
-        for team, split in splits:
-            for category, percent in split.items():
-                shares[category] += percent * (team.headcount or 1) / total
-        return shares
-
     def __len__(self) -> int:
         return sum(len(v) for k, v in self.entities.items() if k in self.model.kinds)
 

@@ -22,7 +22,7 @@ from .fragments import hold, in_use, standalone
 from ..model import Entity, Handbook, allocation
 from ..model.mentions import MENTION, resolve as resolve_mention
 from .text import escape_plain, render_block, render_inline
-from ..model.types import _day_words
+from ..model.types import _day_words, recurrence
 
 
 @dataclass
@@ -183,7 +183,6 @@ def _when(context, ritual: Entity) -> When:
     from dateutil.rrule import rrulestr
     from icalendar.prop import vRecur
 
-    from .feeds import recurrence  # feeds imports this module
     cadence, starts, tz = ritual.cadence, ritual.data.starts, context["meta"].timezone
     if not cadence.is_regular or starts is None:
         return When(cadence.is_regular, "", "")
@@ -376,7 +375,7 @@ def _interface_map(context) -> Markup:
 def _funding_chart(context) -> Markup:
     handbook: Handbook = context["handbook"]
     href = _href(context)
-    actual = handbook.reported_allocation()
+    actual = allocation.reported_allocation(handbook)
     rows = [{"name": f.name, "href": href(f), "low": f.target.low, "high": f.target.high, "target": f.target.label,
              "actual": actual[f.id]} for f in handbook.of("funding")]
     return hold(context["held_blocks"], diagrams.funding_chart(rows))
