@@ -167,7 +167,7 @@ _CADENCE_HINT = ("write a period as people say it (weekly, every 3 weeks, triwee
                  "anything else is read as the event that triggers it")
 
 
-def _day_words(byday: str) -> str:
+def day_words(byday: str) -> str:
     """An RFC 5545 day rule in words: "1TU" -> "the first Tuesday", "TU" -> "Tuesdays"."""
     day = next(name for name, code in WEEKDAYS.items() if byday.endswith(code)).capitalize()
     nth = byday[:-2]
@@ -214,7 +214,7 @@ class Cadence(ParsedValue):
             return f"When triggered: {self.trigger}"
         words = self.text if self.own_words else self.understood
         if self.byday:
-            words += f" on {_day_words(self.byday)}" if self.unit == "week" else f", {_day_words(self.byday)}"
+            words += f" on {day_words(self.byday)}" if self.unit == "week" else f", {day_words(self.byday)}"
         label = words[0].upper() + words[1:]
         return f"{label} ({self.note})" if self.note else label
 

@@ -22,7 +22,7 @@ from .fragments import hold, in_use, standalone
 from ..model import Entity, Handbook, allocation
 from ..model.mentions import MENTION, resolve as resolve_mention
 from .text import escape_plain, render_block, render_inline
-from ..model.types import _day_words, recurrence
+from ..model.types import day_words, recurrence
 
 
 @dataclass
@@ -192,7 +192,7 @@ def _when(context, ritual: Entity) -> When:
     hour = f"{first:%H:%M}, {tz}" if timed else "all day"
     days = rule.get("BYDAY")
     if isinstance(days, str):
-        day = _day_words(days) + (" of the month" if rule["FREQ"] == "MONTHLY" and days[:-2] else "")
+        day = day_words(days) + (" of the month" if rule["FREQ"] == "MONTHLY" and days[:-2] else "")
     elif days:
         names = [WEEKDAY_NAMES[RRULE_DAYS.index(d)] + "s" for d in days]
         day = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
