@@ -55,6 +55,7 @@ PAGES = [
     SitePage("reviews.md.j2", "reviews.md", "Reviews", "end", 1),
     SitePage("changes.md.j2", "changes.md", "Changes", "end", 2),
 ]
+PILLAR_TEMPLATE = "pillar.md.j2"  # a page per strategic pillar of handbook.yaml, at pillars/<id>.md
 WHOLE_HANDBOOK = {p.uri for p in PAGES}  # rendered again after every edit under `mkdocs serve`
 TAGS_PAGE = "tags.md"
 
@@ -84,6 +85,9 @@ def build_nav(model: Model, pages: list[RenderedPage], threshold: int, own_pages
             by_kind[page.entity.kind].append(page)
     placed = sorted(PAGES, key=lambda p: p.position)
     nav: list = [{p.title: p.uri} for p in placed if p.section == "start"]
+    pillars = [p.src_uri for p in pages if p.entity is None and p.src_uri.startswith("pillars/")]
+    if pillars:
+        nav.append({"Pillars": pillars})
     for kind, members in by_kind.items():
         shown = _grouped(members) if len(members) <= threshold else []
         extra = [{p.title: p.uri} for p in placed if p.section == kind]
@@ -174,6 +178,8 @@ def render_site(renderer: Renderer, handbook: Handbook, commits: list | None,
         extra = {"commits": commits} if page.uri == "changes.md" else {}
         source = handbook.meta.path if page.uri == "index.md" else None
         yield renderer.render_page(handbook, page.template, page.uri, source=source, **extra)
+    for pillar in handbook.pillars:  # whole-handbook pages too: they sum every team's allocations
+        yield renderer.render_page(handbook, PILLAR_TEMPLATE, pillar.url, source=handbook.meta.path, entity=pillar)
     for kind in handbook.model.kinds.values():
         yield renderer.render_page(handbook, kind.index_template, index_uri(kind.name), kind=kind,
                                    entities=handbook.of(kind.name))

@@ -619,3 +619,29 @@ def test_a_small_teams_dependents_are_named_in_the_evidence(tmp_path):
     (found,) = [f for f in findings(handbook, TODAY) if f.code == "hidden-dependency"]
     assert found.message.endswith("0.6 of a person; Shop depend on it as a service")
     assert "depended on by: Shop" in found.evidence
+
+
+def test_each_pillar_has_a_page_with_its_time_planned_against_actual(project):
+    """The test suite's Fernhill: every pillar of handbook.yaml gets pillars/<id>/, listed in the nav,
+    linked from the funding categories that serve it; its numbers are pillar_time's."""
+    result = project.mkdocs("build", "--strict")
+    assert result.returncode == 0, result.stderr
+    handbook, _ = read_handbook(project.handbook, project.root)
+    periods = pillar_time(handbook)
+    site = project.root / "site"
+    for pillar in handbook.pillars:
+        html = (site / "pillars" / pillar.id / "index.html").read_text(encoding="utf-8")
+        article = html[html.index("<article"):html.index("</article>")]
+        assert pillar.name in article and "<svg" in article
+        for period in periods:
+            row = next(r for r in period.pillars if r.pillar.id == pillar.id)
+            cells = f"{period.label}</td>\n<td>{row.planned or 0:.0f} %</td>"
+            assert cells in article, (pillar.id, period.label)
+            if row.actual is not None:
+                assert f"<td>{row.actual:.0f} %</td>" in article and f"<td>{row.actual_people:.1f}</td>" in article
+        assert f'href="pillars/{pillar.id}/"' in (site / "index.html").read_text()  # from the home page
+        nav = html[html.index('md-nav--primary'):]
+        assert f'href="../{pillar.id}/"' in nav or 'href="./"' in nav  # in the nav's Pillars section
+    category = next(f for f in handbook.of("funding") if f.targets("pillar"))
+    page = (site / "funding" / category.id / "index.html").read_text(encoding="utf-8")
+    assert f'href="../../pillars/{category.targets("pillar")[0].id}/"' in page

@@ -55,7 +55,7 @@ class Entity:
         if self.kind == "handbook":
             return "index.md"
         if self.kind == "pillars":
-            return f"index.md#pillar-{self.id}"
+            return f"pillars/{self.id}.md"
         return f"{self.kind}/{self.id}.md"
 
     def targets(self, field_name: str) -> list["Entity"]:

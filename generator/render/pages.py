@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import posixpath
 from dataclasses import dataclass, field
@@ -382,10 +383,13 @@ def _funding_chart(context) -> Markup:
 
 
 @jinja2.pass_context
-def _pillar_chart(context, periods: list | None = None) -> Markup:
-    """`pillar_chart()`: time by strategic pillar, planned against actual, for every period (or `periods`)."""
+def _pillar_chart(context, periods: list | None = None, pillar: Entity | None = None) -> Markup:
+    """`pillar_chart()`: time by strategic pillar, planned against actual, for every period (or
+    `periods`), of every pillar (or only `pillar`, on its own page)."""
     handbook: Handbook = context["handbook"]
     periods = allocation.pillar_time(handbook) if periods is None else periods
+    if pillar is not None:
+        periods = [dataclasses.replace(p, pillars=[r for r in p.pillars if r.pillar is pillar]) for p in periods]
     return hold(context["held_blocks"], charts.pillar_chart(periods, _href(context),
                                                             handbook.model.thresholds.drift_points))
 
