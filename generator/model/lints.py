@@ -164,24 +164,34 @@ def deprecation_cycles(handbook: Handbook, today: date) -> Iterator[Diagnostic]:
 _PAGE_LINK = re.compile(r"\]\((?![a-zA-Z][a-zA-Z0-9+.-]*:)([^)\s]*\.md)(?:#[^)\s]*)?\)")
 
 
-def _texts(value: Any, loc: tuple) -> Iterator[tuple[tuple, str]]:
-    if isinstance(value, str):
-        yield loc, value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _texts(item, loc + (key,))
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            yield from _texts(item, loc + (i,))
+_TODO = re.compile(r"\bTODO\b")
+_NEEDLES = (".md", "TODO")  # what the text lints look for: most strings have neither
+
+
+def _texts(value: Any) -> Iterator[tuple[tuple, str]]:
+    """(path, text) of every string in a file's data that holds a needle. One loop with a stack,
+    not nested generators: it visits every value of every file."""
+    stack: list[tuple[Any, tuple]] = [(value, ())]
+    while stack:
+        node, loc = stack.pop()
+        if isinstance(node, str):
+            if _NEEDLES[0] in node or _NEEDLES[1] in node:
+                yield loc, node
+        elif isinstance(node, dict):
+            stack.extend((item, loc + (key,)) for key, item in node.items())
+        elif isinstance(node, list):
+            stack.extend((item, loc + (i,)) for i, item in enumerate(node))
 
 
 @lint
-def page_links_in_prose(handbook: Handbook, today: date) -> Iterator[Diagnostic]:
-    """Prose is rendered to sanitised HTML, which MkDocs does not rewrite: a link to `x.md` 404s."""
+def texts(handbook: Handbook, today: date) -> Iterator[Diagnostic]:
+    """In one pass over every string: a link to a page file (`x.md`) in prose, which leads nowhere
+    since prose is rendered to HTML that MkDocs does not rewrite; and a starter's TODO placeholder
+    (`handbook new`) that nobody filled in, which would be published as it is."""
     for e in [handbook.meta, *handbook.all()]:
         if e.doc is None:
             continue
-        for loc, text in _texts(e.doc.data, ()):
+        for loc, text in sorted(_texts(e.doc.data), key=lambda pair: e.position(pair[0])):
             for match in _PAGE_LINK.finditer(text):
                 path = match.group(1)
                 parts = [p for p in path.removesuffix(".md").split("/") if p not in ("", ".", "..")]
@@ -191,18 +201,6 @@ def page_links_in_prose(handbook: Handbook, today: date) -> Iterator[Diagnostic]
                 yield at(e, loc, "page-link-in-prose", f"link to '{excerpt(path)}' in prose leads nowhere on the site",
                          f"link to the entity with {meant}, which is checked and rendered as a link",
                          severity="error", key=False)
-
-
-_TODO = re.compile(r"\bTODO\b")
-
-
-@lint
-def leftover_todos(handbook: Handbook, today: date) -> Iterator[Diagnostic]:
-    """A starter's placeholders (`handbook new`) that nobody filled in would be published as they are."""
-    for e in [handbook.meta, *handbook.all()]:
-        if e.doc is None:
-            continue
-        for loc, text in _texts(e.doc.data, ()):
             found = _TODO.search(text)
             if found:
                 field = ".".join(str(p) for p in loc)
