@@ -13,12 +13,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from importlib import metadata
 from pathlib import Path
-from typing import Literal, get_args, get_origin
 
 from ..model.declare import Kind, META_FILE, MODEL_FILE, default_model, load_model
 from ..model.jsonschema import write_schemas
-from ..model.starter import SCHEMA_DIR_FROM_ENTITY, Starter, _ref_in, _unwrap, needed_fields
-from ..model.types import field_shape
+from ..model.starter import SCHEMA_DIR_FROM_ENTITY, Starter, needed_fields
 from ..packaged import example_handbook
 
 FILES_DIR = Path(__file__).parent / "init_files"
@@ -151,25 +149,8 @@ def entity_starter(kind: Kind, about: str, values: dict[str, str], today: date) 
     """The file: `values` (YAML text after `field: `) written out under the field's description;
     every other field of the kind commented out, as `handbook new` writes them (model/starter.py)."""
     values = {"last_reviewed": today.isoformat(), **values}
-    starter = Starter({"teams": [OWNER]}, today)
-    needed = needed_fields(kind)
-    body: list[str] = []
-    for name, info in kind.model.model_fields.items():
-        annotation = _unwrap(info.annotation)
-        comment = info.description or ""
-        if get_origin(annotation) is Literal:
-            comment = (comment + "; " if comment else "") + "one of: " + ", ".join(map(str, get_args(annotation)))
-        if comment:
-            body.append(f"# {comment}")
-        if name in values:
-            value = values[name]
-            body.append(f"{name}:{value}" if value.startswith("\n") else f"{name}: {value}")
-            continue
-        if name in COMMENTED_EXAMPLES:
-            lines = [f"{name}: {COMMENTED_EXAMPLES[name]}"]
-        else:
-            lines = starter.value(name, info, annotation, _ref_in(field_shape(kind.model, name)), name in needed)
-        body.extend(lines if name in needed else [f"# {line}" for line in lines])
+    body = Starter({"teams": [OWNER]}, today).lines(kind.model, values, needed_fields(kind),
+                                                   examples=COMMENTED_EXAMPLES, describe_values=True)
     header = [
         f"# yaml-language-server: $schema={SCHEMA_DIR_FROM_ENTITY}/{kind.schema}.schema.json",
         f"# {about}",

@@ -58,13 +58,17 @@ class Starter:
             return str(max(low or 0, 30 if "minutes" in name else 1))
         return _yaml_str(f"TODO: {info.description or name.replace('_', ' ')}")
 
-    def lines(self, model: type[BaseModel], values: dict[str, str], needed: set[str] | None = None) -> list[str]:
+    def lines(self, model: type[BaseModel], values: dict[str, str], needed: set[str] | None = None, *,
+              examples: dict[str, str] | None = None, describe_values: bool = False) -> list[str]:
         """The fields as YAML lines: those in `needed` (default: the required ones) written out,
-        the others commented out."""
+        the others commented out. `values` are YAML text after `field:` (a block when it starts
+        with a line break), described too with `describe_values`; `examples` replace the generic
+        value of a field."""
         needed = needed if needed is not None else {n for n, i in model.model_fields.items() if i.is_required()}
+        examples = examples or {}
         out: list[str] = []
         for name, info in model.model_fields.items():
-            if name in values:
+            if name in values and not describe_values:
                 out.append(f"{name}: {values[name]}")
                 continue
             annotation = _unwrap(info.annotation)
@@ -73,7 +77,12 @@ class Starter:
                 comment = (comment + "; " if comment else "") + "one of: " + ", ".join(map(str, get_args(annotation)))
             if comment:
                 out.append(f"# {comment}")
-            value = self.value(name, info, annotation, _ref_in(field_shape(model, name)), name in needed)
+            if name in values:
+                value = values[name]
+                out.append(f"{name}:{value}" if value.startswith("\n") else f"{name}: {value}")
+                continue
+            value = [f"{name}: {examples[name]}"] if name in examples else \
+                self.value(name, info, annotation, _ref_in(field_shape(model, name)), name in needed)
             if name in needed:
                 out.extend(value)
             else:
