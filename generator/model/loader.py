@@ -102,6 +102,16 @@ class Document:
             pos = mark if isinstance(container, list) else mark[0 if key else 1]
         return pos
 
+    def value(self, loc: Sequence[Any]) -> Any:
+        """The value at `loc` as the file has it (before validation strips or converts it), or None."""
+        pairs = list(self._walk(loc))
+        if len(pairs) != len(loc):
+            return None
+        if not pairs:
+            return self.data
+        container, part = pairs[-1]
+        return container[part]
+
     def source_text(self, loc: Sequence[Any]) -> str | None:
         """The text YAML read at `loc`, when it was not read as text (`no`, `1.10`)."""
         pairs = list(self._walk(loc))

@@ -69,7 +69,8 @@ def link_mentions(entities: list, index: dict[str, dict[str, Any]], model: Model
         for field, loc, text in prose(kind, entity.data):
             if "[[" not in text:
                 continue
-            raw = _as_read(entity, loc, text)
+            read = entity.doc.value(entity.loc + loc) if entity.doc is not None else None
+            raw = read if isinstance(read, str) else text  # as the file has it: positions inside it
             for match in MENTION.finditer(raw):
                 token = match.group(1)
                 target, candidates, in_kind = resolve(token, index, model)
@@ -79,17 +80,6 @@ def link_mentions(entities: list, index: dict[str, dict[str, Any]], model: Model
                 line, col = entity.text_position(loc, raw, match.start())
                 diags.append(_problem(entity.path, line, col, token, candidates, in_kind, index, model))
     return diags
-
-
-def _as_read(entity, loc: tuple, text: str) -> str:
-    """The text as the file has it (validation strips it), for positions inside it."""
-    node = entity.doc.data if entity.doc is not None else None
-    for part in (*entity.loc, *loc):
-        try:
-            node = node[part]
-        except (KeyError, IndexError, TypeError):
-            return text
-    return node if isinstance(node, str) else text
 
 
 def _problem(path: str, line: int, col: int, token: str, candidates: list[str], in_kind: str,

@@ -127,6 +127,9 @@ class ParsedValue:
     def to_json(self) -> Any:
         raise NotImplementedError
 
+    def __str__(self) -> str:  # what pages print: the value in words
+        return self.label  # type: ignore[attr-defined]
+
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler):
         return core_schema.no_info_plain_validator_function(
@@ -229,9 +232,6 @@ class Cadence(ParsedValue):
         if every == 1:
             return {"day": "daily", "week": "weekly", "month": "monthly", "quarter": "quarterly", "year": "yearly"}[unit]
         return f"every {every} {unit}s"
-
-    def __str__(self) -> str:
-        return self.label
 
     @classmethod
     def parse(cls, value: Any) -> "Cadence":
@@ -350,9 +350,6 @@ class Target(ParsedValue):
     def label(self) -> str:
         return f"{self.low} %" if self.low == self.high else f"{self.low}–{self.high} %"
 
-    def __str__(self) -> str:
-        return self.label
-
     @classmethod
     def parse(cls, value: Any) -> "Target":
         hint = {"hint": "write a percentage (15) or a range (\"10-20%\")"}
@@ -456,9 +453,6 @@ class Duration(ParsedValue):
     def label(self) -> str:
         hours, minutes = divmod(self.minutes, 60)
         return " ".join(p for p in (f"{hours} h" if hours else "", f"{minutes} min" if minutes else "") if p) or "0 min"
-
-    def __str__(self) -> str:
-        return self.label
 
     @classmethod
     def parse(cls, value: Any) -> "Duration":
