@@ -13,6 +13,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+import markupsafe
+
 from .diagnostics import Diagnostic, errors
 from .model import Entity, Handbook, ParseCache, read_handbook
 from .model.declare import Model
@@ -74,6 +76,12 @@ def index_uri(kind: str) -> str:
     return f"{kind}/index.md"
 
 
+def section_title(kind) -> str:
+    """A kind's title as its nav section's title: MkDocs' themes print section titles unescaped
+    (nav, 404 page), as they do page titles, so a declared word is given as HTML-escaped text."""
+    return str(markupsafe.escape(kind.title))
+
+
 def build_nav(model: Model, pages: list[RenderedPage], threshold: int, own_pages: list[str]) -> list:
     """Home and the start pages, a section per kind with its index page first, the end pages,
     then the project's own pages. A section lists its entities only while it has at most
@@ -91,7 +99,7 @@ def build_nav(model: Model, pages: list[RenderedPage], threshold: int, own_pages
     for kind, members in by_kind.items():
         shown = _grouped(members) if len(members) <= threshold else []
         extra = [{p.title: p.uri} for p in placed if p.section == kind]
-        nav.append({model.kinds[kind].title: [index_uri(kind), *extra, *shown]})
+        nav.append({section_title(model.kinds[kind]): [index_uri(kind), *extra, *shown]})
     nav += [{p.title: p.uri} for p in placed if p.section == "end"]
     return nav + own_pages
 

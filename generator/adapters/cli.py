@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from ..codes import CODES
-from ..diagnostics import Diagnostic, errors, format_report, summary
+from ..diagnostics import Diagnostic, errors, excerpt, format_report, summary
 from ..model import read_handbook
 from ..model.declare import Model, default_model, load_model
 from ..model.history import diff
@@ -45,7 +45,9 @@ class HandbookGroup(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
         except Exception as exc:  # never a traceback: say what failed, exit 2
-            click.echo(f"handbook: internal error: {type(exc).__name__}: {exc}", err=True)
+            # One escaped line: an exception's text may quote input (a CR/LF there would start a
+            # forged workflow command in a CI log).
+            click.echo(f"handbook: internal error: {type(exc).__name__}: {excerpt(exc, 300)}", err=True)
             click.echo("  = hint: please report this with the command you ran", err=True)
             sys.exit(2)
 

@@ -633,10 +633,13 @@ def _lints(src: _Source, own: ModelDecl) -> dict[str, str]:
 
 
 def _tag_pattern(src: _Source, pattern: str) -> str:
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        src.error(("tags", "pattern"), f"tags.pattern is not a regular expression: {excerpt(exc, 80)}")
+    """The pattern, compiled by the engine that runs it: pydantic's (Rust's `regex`, which matches in
+    linear time, so no pattern can backtrack for ever, and which has no look-around or back-references)."""
+    problem = t.pattern_problem(pattern)
+    if problem is not None:
+        src.error(("tags", "pattern"), f"tags.pattern is not a regular expression the validator can run: {problem}",
+                  "write it without look-ahead, look-behind or back-references (Rust regex syntax), "
+                  "e.g. '^[a-z]+(:[a-z-]+)?$'")
         return t.TAG_PATTERN
     return pattern
 

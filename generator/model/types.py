@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from functools import lru_cache
 from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, GetCoreSchemaHandler
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, GetCoreSchemaHandler, TypeAdapter
 from pydantic.json_schema import WithJsonSchema
-from pydantic_core import PydanticCustomError, core_schema
+from pydantic_core import PydanticCustomError, SchemaError, core_schema
 
 from ..diagnostics import excerpt
 
@@ -96,6 +96,21 @@ def _no_markup(value: str) -> str:
                                   {"value": excerpt(value), "chars": MARKUP_CHARS,
                                    "hint": "tags are short labels such as `planning` or `on-call`"})
     return value
+
+
+MAX_PATTERN_CHARS = 500
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """Why pydantic's regex engine refuses `pattern` (an excerpt of its reason), or None."""
+    if len(pattern) > MAX_PATTERN_CHARS:
+        return f"longer than {MAX_PATTERN_CHARS} characters"
+    try:
+        TypeAdapter(Annotated[str, Field(pattern=pattern)])
+    except (SchemaError, TypeError, ValueError) as exc:
+        reason = str(exc).strip().splitlines()
+        return excerpt(reason[-1] if reason else type(exc).__name__, 120)
+    return None
 
 
 def tag_type(pattern: str = TAG_PATTERN) -> Any:

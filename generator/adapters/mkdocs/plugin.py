@@ -22,13 +22,14 @@ from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Link, Section
 
-from ...diagnostics import Diagnostic, errors, format_report, summary
+from ...diagnostics import Diagnostic, errors, excerpt, format_report, summary
 from ...model import ParseCache
 from ...model.history import head_revision, recent_commits
 from ...render.feeds import FeedCache
 from ...render.fragments import SEARCHABLE, UNSEARCHED, restore
 from ...render.pages import RenderedPage
-from ...site import ASSET_DIR, ASSETS, OPTIONS, REQUIRED_EXTENSIONS, as_date, build_nav, group_links, index_uri, produce
+from ...site import ASSET_DIR, ASSETS, OPTIONS, REQUIRED_EXTENSIONS, as_date, build_nav, group_links, index_uri, produce,\
+    section_title
 from .error_page import ErrorPages, likely_pages
 from .guard import find_collisions, stop_on_sigterm, unsafe_docs
 from .internals import can_request_rebuild, check_versions, quiet_dirty_warning
@@ -83,6 +84,15 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         return self.error_pages is not None and self.error_pages.failing
 
     def on_config(self, config):
+        try:
+            return self._configure(config)
+        except PluginError:
+            raise
+        except Exception as exc:  # a bug of ours: one escaped line and exit 1, never a traceback
+            raise PluginError(f"handbook: internal error: {type(exc).__name__}: {excerpt(exc, 300)}; "
+                              "please report this with the command you ran") from None
+
+    def _configure(self, config):
         check_versions()
         project_dir = Path(config.config_file_path or ".").resolve().parent
         self.project_dir = project_dir
@@ -187,7 +197,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         # A kind too long to list in the nav lists its groups instead, as links to its index page.
         sections = {item.title: item for item in nav.items if isinstance(item, Section)}
         for kind, links in self.group_links.items():
-            section, index = sections.get(self.model.kinds[kind].title), files.get_file_from_path(index_uri(kind))
+            section, index = sections.get(section_title(self.model.kinds[kind])), files.get_file_from_path(index_uri(kind))
             if section is None or index is None:
                 continue
             for title, target in links:
