@@ -21,6 +21,7 @@ from .model.declare import Model
 from .model.lints import run_lints
 from .render.feeds import FeedCache, site_files
 from .render.pages import RenderedPage, Renderer, RenderOptions, folder_title, group_anchor, render_error
+from .render.templates import missing_templates
 
 ASSET_DIR = Path(__file__).parent / "assets"
 ASSETS = {"assets/handbook.css": "handbook.css", "assets/handbook.js": "handbook.js"}  # site URI -> file
@@ -206,7 +207,7 @@ def produce(handbook_dir: Path, project_dir: Path, templates_dir: Path, *, today
     a `mkdocs serve` session: parsed files by modification time, and feed parts."""
     handbook, diagnostics = read_handbook(handbook_dir, project_dir, cache)
     if handbook is not None:
-        diagnostics += run_lints(handbook, today)
+        diagnostics += run_lints(handbook, today) + missing_templates(handbook.model, templates_dir)
     if handbook is None or errors(diagnostics):
         return Output(diagnostics=diagnostics)
     if cache is None:  # one-shot build: positions were only needed for diagnostics; free them

@@ -22,6 +22,7 @@ from ..model.jsonschema import write_schemas
 from ..model.lints import run_lints
 from ..model.loader import load_file
 from ..model.starter import create_entity
+from ..render.templates import missing_templates
 from ..render.text import escape_markdown
 
 
@@ -34,6 +35,7 @@ def collect(handbook_dir: Path, today: date) -> tuple[list[Diagnostic], int]:
     handbook, diagnostics = read_handbook(handbook_dir, Path.cwd())
     if handbook is not None:
         diagnostics += run_lints(handbook, today)
+        diagnostics += missing_templates(handbook.model, handbook_dir.parent / "templates")
     files = sum(1 for p in handbook_dir.rglob("*") if p.suffix in (".yaml", ".yml"))
     return diagnostics, files
 

@@ -52,6 +52,7 @@ RESERVED_FIELDS = {n for n in dir(BaseModel) if not n.startswith("_")} | {
     "kind", "id", "data", "path", "doc", "loc", "refs", "backrefs", "url", "targets", "sources", "position",
     "review_due"}
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+TEMPLATE_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*\.md\.j2$")
 # The reverse relation of a link written in prose (`[[teams/checkout]]`, model/mentions.py).
 MENTIONED_IN = "mentioned_in"
 
@@ -210,6 +211,7 @@ class Kind:
     fields: dict[str, Spec]
     model: type[BaseModel] = field(repr=False, default=None)  # type: ignore[assignment]
     builtin: bool = True
+    template_lines: tuple[tuple[str, str, int, int], ...] = ()  # declared templates: (name, file, line, col)
 
     @property
     def references(self) -> list[Spec]:
@@ -474,6 +476,20 @@ class _Builder:
             return replace(base, fields=fields, model=None)
         singular = decl.singular or (name[:-1] if name.endswith("s") else name)
         templates = decl.templates or TemplatesDecl()
+        # Declared names are names, never paths: a schema file's stem, a template in the templates folder.
+        if decl.schema_stem is not None and not re.match(t.SLUG_PATTERN, decl.schema_stem):
+            src.error(loc + ("schema",), f"'{excerpt(decl.schema_stem)}' cannot be a schema name",
+                      "a lower-case slug such as 'forum': `handbook schema` writes <name>.schema.json")
+        template_lines = []
+        for attr in ("page", "index"):
+            value = getattr(templates, attr)
+            if value is None:
+                continue
+            if not TEMPLATE_NAME_RE.match(value):
+                src.error(loc + ("templates", attr), f"'{excerpt(value)}' cannot be a template name",
+                          "the name of a file in the templates folder, no folders: e.g. forum.md.j2")
+                continue
+            template_lines.append((value, src.rel, *src.doc.position(src.prefix + loc + ("templates", attr))))
         columns = tuple(decl.index_columns or [n for n, s in fields.items()
                                                 if n not in common and s.type in ("text", "enum", "ref", "date")][:3])
         for i, column in enumerate(columns):
@@ -481,10 +497,10 @@ class _Builder:
                 src.error(loc + ("index_columns", i), f"index column '{excerpt(column)}' is not a field of '{name}'"
                           f"{did_you_mean(column, fields, 0.6)}")
         return Kind(name=name, singular=singular, title=decl.title or _humanise(name), blurb=decl.blurb or "",
-                    schema=decl.schema_stem or re.sub(r"[^a-z0-9]+", "-", singular.lower()).strip("-"),
+                    schema=decl.schema_stem or re.sub(r"[^a-z0-9]+", "-", singular.lower()).strip("-") or name,
                     node=decl.node or "grey", order=decl.order if decl.order is not None else 100,
                     page_template=templates.page or "entity.md.j2", index_template=templates.index or "index.md.j2",
-                    index_columns=columns, fields=fields, builtin=builtin)
+                    index_columns=columns, fields=fields, builtin=builtin, template_lines=tuple(template_lines))
 
 
 def _read(src: _Source, decl_model: type[BaseModel], data: Any) -> BaseModel | None:

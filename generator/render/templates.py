@@ -26,6 +26,7 @@ from pathlib import Path
 import jinja2
 from jinja2 import nodes
 
+from ..diagnostics import Diagnostic
 from ..packaged import packaged_templates
 
 PACKAGED_PREFIX = "packaged"  # `{% extends "packaged/ritual.md.j2" %}`
@@ -163,3 +164,27 @@ def block_source(name: str, block: str) -> str | None:
         if depth == 0:
             return text[pos:pos + tag.start()]
     return None
+
+
+def missing_templates(model, templates_dir: Path) -> list[Diagnostic]:
+    """A template a kind declares that neither the project's templates folder (a regular file,
+    not a link) nor the package has: an error at its line in model.yaml, so that `check` refuses
+    what the build would."""
+    root = packaged_templates()
+    packaged = {p.relative_to(root).as_posix() for p in root.rglob(f"*{TEMPLATE_SUFFIX}")}
+    problems = []
+    for kind in model.kinds.values():
+        for name, rel, line, col in kind.template_lines:
+            if name in packaged or _regular_file(templates_dir / name):
+                continue
+            problems.append(Diagnostic(rel, line, col, "error", "template",
+                                       f"template '{name}' of kind '{kind.name}' is neither in "
+                                       f"{templates_dir.name}/ nor among the packaged templates",
+                                       f"create {templates_dir.name}/{name} (`handbook templates copy entity.md.j2 "
+                                       f"--to {templates_dir.name}/{name}` starts one), or remove the declaration"))
+    return problems
+
+
+def _regular_file(path: Path) -> bool:
+    return path.is_file() and not path.is_symlink()
+
