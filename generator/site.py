@@ -15,10 +15,11 @@ from typing import Any, Callable, Iterator
 
 import markupsafe
 
-from .diagnostics import Diagnostic, errors
+from .diagnostics import Diagnostic, errors, excerpt
 from .model import Entity, Handbook, ParseCache, read_handbook
 from .model.declare import Model
 from .model.lints import run_lints
+from .model.types import FIRST_DATE, LAST_DATE
 from .render.feeds import FeedCache, site_files
 from .render.pages import RenderedPage, Renderer, RenderOptions, folder_title, group_anchor, render_error
 from .render.templates import missing_templates
@@ -68,9 +69,20 @@ def options(given: dict[str, Any] | None) -> dict[str, Any]:
     return {**OPTIONS, **{k: v for k, v in (given or {}).items() if k in OPTIONS}}
 
 
-def as_date(value: str | date | None) -> date | None:
-    """A date from mkdocs.yml, where YAML may already have read it as one."""
-    return date.fromisoformat(value) if isinstance(value, str) else value
+class OptionError(ValueError):
+    """An option in mkdocs.yml the tool cannot use; its text is one escaped line."""
+
+
+def as_date(value: str | date | None, option: str = "today") -> date | None:
+    """A date from mkdocs.yml, where YAML may already have read it as one, inside the dates the
+    tool reads (types.FIRST_DATE to LAST_DATE)."""
+    try:
+        day = date.fromisoformat(value) if isinstance(value, str) else value
+    except ValueError:
+        raise OptionError(f"{option}: '{excerpt(value)}' is not a date (YYYY-MM-DD)") from None
+    if day is not None and not FIRST_DATE <= day <= LAST_DATE:
+        raise OptionError(f"{option}: {day} is outside the dates this tool reads ({FIRST_DATE} to {LAST_DATE})")
+    return day
 
 
 def index_uri(kind: str) -> str:

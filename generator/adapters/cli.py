@@ -24,10 +24,14 @@ from ..model.loader import load_file
 from ..model.starter import create_entity
 from ..render.templates import missing_templates
 from ..render.text import escape_markdown
+from ..site import OptionError, as_date
 
 
 def _today(value: str | None) -> date:
-    return date.fromisoformat(value) if value else date.today()
+    try:
+        return as_date(value, "--today") or date.today()
+    except OptionError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def collect(handbook_dir: Path, today: date) -> tuple[list[Diagnostic], int]:

@@ -29,7 +29,7 @@ from ..model import Handbook, ParseCache
 from ..model.history import head_revision, recent_commits
 from ..render.feeds import FeedCache
 from ..render.pages import RenderedPage
-from ..site import ASSET_DIR, ASSETS, REQUIRED_EXTENSIONS, as_date, affected_pages, build_nav, options as plugin_options, produce
+from ..site import ASSET_DIR, ASSETS, REQUIRED_EXTENSIONS, OptionError, as_date, affected_pages, build_nav, options as plugin_options, produce
 from .mkdocs.guard import Problem, dest_uri
 
 PLUGIN = "handbook"
@@ -178,6 +178,13 @@ class Session:
         self.previous, self.templates_stamp = None, None
 
 
+def _option_date(value) -> date:
+    try:
+        return as_date(value) or date.today()
+    except OptionError as exc:
+        raise ExportRefused(f"handbook plugin option {exc}") from None
+
+
 def stage(config_file: Path, *, nav_threshold: int | None = None, today: date | None = None,
           session: Session | None = None) -> Tree:
     """The whole site behind `config_file`, as the files of an export, in memory."""
@@ -191,7 +198,7 @@ def stage(config_file: Path, *, nav_threshold: int | None = None, today: date | 
     use_dirs = project.config.get("use_directory_urls", True)
     limit = int(options["changes_limit"])
     output = produce(project.handbook_dir, project.root, project.templates_dir,
-                     today=today or as_date(options["today"]) or date.today(), use_directory_urls=use_dirs,
+                     today=today or _option_date(options["today"]), use_directory_urls=use_dirs,
                      commits=(lambda: session.commits(project.handbook_dir, limit)) if session
                      else (lambda: recent_commits(project.handbook_dir, limit)),
                      cache=session.parse_cache if session else None,

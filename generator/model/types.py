@@ -393,6 +393,29 @@ TargetField = Annotated[Target, WithJsonSchema({
     "anyOf": [{"type": "integer", "minimum": 0, "maximum": 100}, {"type": "string", "pattern": TARGET_PATTERN}],
 })]
 
+# --- The range of dates and durations ----------------------------------------------------------
+# Every date the tool reads lies in these years, and every span it adds to one is bounded (review
+# periods, expiry days, durations), so no date arithmetic can leave Python's calendar (an
+# OverflowError after year 9999): a value outside is an error at its line (SECURITY.md).
+FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2199, 12, 31)
+MAX_DURATION_MINUTES = 366 * 24 * 60  # a year
+MAX_SPAN_DAYS = 3650  # review periods, expiry days: ten years
+
+
+def date_in_range(value: Any, written: Any = None) -> Any:
+    """A date (or date and time) between FIRST_DATE and LAST_DATE, or a located error quoting the
+    value as `written`."""
+    day = value.date() if isinstance(value, datetime) else value
+    if isinstance(day, date) and not FIRST_DATE <= day <= LAST_DATE:
+        raise PydanticCustomError("out_of_range", "{value} is outside the dates this tool reads ({first} to {last})",
+                                  {"value": excerpt(value if written is None else written), "first": str(FIRST_DATE), "last": str(LAST_DATE),
+                                   "hint": "check the year"})
+    return value
+
+
+Day = Annotated[date, AfterValidator(date_in_range)]
+
+
 # --- Local date and time (ritual start) -------------------------------------------------------
 
 LOCAL_TIME_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?)?$"
@@ -418,7 +441,7 @@ def _local_time(value: Any) -> Any:
                                                                  "or a date alone for an all-day event"})
 
 
-LocalTime = Annotated[Union[datetime, date], BeforeValidator(_local_time), WithJsonSchema(
+LocalTime = Annotated[Union[datetime, date], BeforeValidator(_local_time), AfterValidator(date_in_range), WithJsonSchema(
     {"type": "string", "pattern": LOCAL_TIME_PATTERN,
      "description": "local time, YYYY-MM-DDTHH:MM, or a date alone for the whole day"})]
 
@@ -474,13 +497,20 @@ class Duration(ParsedValue):
         if isinstance(value, Duration):
             return value
         if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-            return cls(value)
+            return cls._bounded(value, value)
         if isinstance(value, str):
             text = value.strip()
             match = _ISO_DURATION_RE.match(text.upper()) or _DURATION_RE.match(text.lower())
             if match and text and (match["h"] or match["m"]):
-                return cls(round(float(match["h"] or 0) * 60) + int(match["m"] or 0))
+                return cls._bounded(round(float(match["h"] or 0) * 60) + int(match["m"] or 0), value)
         raise PydanticCustomError("duration", "'{value}' is not a duration", {"value": excerpt(value), "hint": _DURATION_HINT})
+
+    @classmethod
+    def _bounded(cls, minutes: int, value: Any) -> "Duration":
+        if minutes > MAX_DURATION_MINUTES:
+            raise PydanticCustomError("duration", "'{value}' is longer than a year, the longest duration this tool "
+                                      "reads", {"value": excerpt(value), "hint": _DURATION_HINT})
+        return cls(minutes)
 
     def to_json(self) -> int:
         return self.minutes
@@ -569,6 +599,13 @@ class Period(ParsedValue):
 
     @classmethod
     def parse(cls, value: Any) -> "Period":
+        period = cls._read(value)
+        date_in_range(period.start, period.text)
+        date_in_range(period.end, period.text)
+        return period
+
+    @classmethod
+    def _read(cls, value: Any) -> "Period":
         if isinstance(value, Period):
             return value
         if isinstance(value, int) and not isinstance(value, bool):

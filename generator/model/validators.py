@@ -4,7 +4,6 @@ hand-written models. A value type is one entry here and one in declare.TypeName.
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Annotated, Any, Literal, Optional
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, create_model, model_validator
@@ -14,7 +13,7 @@ from . import types as t
 
 # Types that need nothing from the declaration but their name.
 SIMPLE: dict[str, Any] = {
-    "percent": t.Percent, "boolean": bool, "date": date, "datetime": t.LocalTime, "duration": t.DurationField,
+    "percent": t.Percent, "boolean": bool, "date": t.Day, "datetime": t.LocalTime, "duration": t.DurationField,
     "url": t.Url, "email": t.Email, "cadence": t.CadenceField, "target": t.TargetField, "timezone": t.Timezone,
     "period": t.PeriodField,
     "slug": Annotated[str, Field(pattern=t.SLUG_PATTERN)],

@@ -29,7 +29,7 @@ from ...render.feeds import FeedCache
 from ...render.fragments import SEARCHABLE, UNSEARCHED, restore
 from ...render.pages import RenderedPage
 from ...site import ASSET_DIR, ASSETS, OPTIONS, REQUIRED_EXTENSIONS, as_date, build_nav, group_links, index_uri, produce,\
-    section_title
+    section_title, OptionError
 from .error_page import ErrorPages, likely_pages
 from .guard import find_collisions, stop_on_sigterm, unsafe_docs
 from .internals import can_request_rebuild, check_versions, quiet_dirty_warning
@@ -88,6 +88,8 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
             return self._configure(config)
         except PluginError:
             raise
+        except OptionError as exc:
+            raise PluginError(f"handbook plugin option {exc}") from None
         except Exception as exc:  # a bug of ours: one escaped line and exit 1, never a traceback
             raise PluginError(f"handbook: internal error: {type(exc).__name__}: {excerpt(exc, 300)}; "
                               "please report this with the command you ran") from None
