@@ -89,6 +89,10 @@ CODES: dict[str, Code] = {
     "unknown-reference": Code("error", "Reference to an unknown id",
                               "A field refers to another entity by id, and no entity of that kind has this id.",
                               "Fix the typo (see the suggestion), or create the entity."),
+    "too-many-links": Code("error", "Too many [[…]] links in one file",
+                           "A file may hold at most 1,000 links to entities written in prose (`[[teams/checkout]]`); "
+                           "the rest are not read, so that no file can make the check or the build run for long.",
+                           "Split the text over several entities, or link each entity once."),
     "deprecation-cycle": Code("error", "deprecated_by forms a cycle",
                               "Following `deprecated_by` from interface to interface leads back to the start, so no "
                               "interface is the current one.", "End the chain at an interface that is not deprecated."),

@@ -82,9 +82,30 @@ def errors(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     return [d for d in diagnostics if d.severity == "error"]
 
 
+SHOWN_PER_CODE = 10  # of one code in one file, this many are printed; the rest are counted
+
+
+def first_of_each(diagnostics: Iterable[Diagnostic], shown: int = SHOWN_PER_CODE) -> list[Diagnostic]:
+    """Sorted by place, the first `shown` diagnostics of each code in each file, and for the rest
+    one that counts them: a file with 60,000 mistakes prints a dozen lines, not 60,000."""
+    kept: list[Diagnostic] = []
+    counts: dict[tuple[str, str], list] = {}
+    for d in sorted(diagnostics):
+        seen = counts.setdefault((d.path, d.code), [0, d.severity])
+        seen[0] += 1
+        if seen[0] <= shown:
+            kept.append(d)
+    for (path, code), (count, severity) in counts.items():
+        if count > shown:
+            kept.append(Diagnostic(path, 0, 0, severity, code, f"{count - shown} more {code} in this file",
+                                   "fix the ones shown, then run the check again"))
+    return sorted(kept)
+
+
 def format_report(diagnostics: Iterable[Diagnostic], fmt: str = "text") -> str:
-    """All diagnostics, sorted by place, in one of the formats `text`, `github` or `json`."""
-    ordered = sorted(diagnostics)
+    """The diagnostics, sorted by place (the first few of each code in each file: `first_of_each`),
+    in one of the formats `text`, `github` or `json`."""
+    ordered = first_of_each(diagnostics)
     if fmt == "json":
         return json.dumps([d.to_dict() for d in ordered], indent=2)
     if fmt == "github":

@@ -21,7 +21,7 @@ from ..diagnostics import Diagnostic, errors, excerpt
 from .declare import MENTIONED_IN, Model, load_model
 from .loader import Document
 from .located import did_you_mean
-from .mentions import link_mentions
+from .mentions import ShortNames, link_mentions, short_names
 from .types import Ref, ref_fields, slugify
 from .validate import Ids, discover, load_and_validate
 
@@ -115,6 +115,11 @@ class Handbook:
     def target(self, spec, value: str) -> Entity | None:
         """The entity a value of the reference field `spec` names (None for a role in words)."""
         return self.model.ref(spec).locate(value, self.entities)
+
+    @cached_property
+    def short_names(self) -> ShortNames:
+        """Entities by the last segment of their id, for links in prose (mentions.resolve)."""
+        return short_names(self.entities)
 
     @cached_property
     def required_interfaces(self) -> list[Entity]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
-from ..diagnostics import Diagnostic, excerpt
+from ..diagnostics import SHOWN_PER_CODE, Diagnostic, excerpt
 from .declare import Kind, Model, Spec
 from .located import did_you_mean
 
@@ -44,7 +44,29 @@ def _walk(spec: Spec, value: Any, loc: tuple) -> Iterator[tuple[tuple, str]]:
             yield from _walk(inner, getattr(value, inner.name, None), loc + (inner.name,))
 
 
-def resolve(token: str, index: dict[str, dict[str, Any]], model: Model) -> tuple[Any, list[str], str]:
+# At most this many `[[…]]` links in one file: beyond it, an error (too-many-links) and the rest
+# are neither resolved nor rendered as links, so a flood of links costs a bounded time per file.
+MAX_LINKS_PER_FILE = 1000
+# Of the links that name nothing, this many per file are explained and one line counts the rest
+# (as diagnostics.first_of_each does for every code).
+SHOWN_PER_FILE = SHOWN_PER_CODE - 1
+
+ShortNames = dict[str, dict[str, list]]  # kind -> last segment of an id -> its entities
+
+
+def short_names(index: dict[str, dict[str, Any]]) -> ShortNames:
+    """The index of short names (`incident-review` for `engineering/incident-review`), built once
+    per handbook so that each link is looked up, not searched for."""
+    short: ShortNames = {}
+    for kind, entities in index.items():
+        by_name = short.setdefault(kind, {})
+        for entity_id, entity in entities.items():
+            by_name.setdefault(entity_id.rsplit("/", 1)[-1], []).append(entity)
+    return short
+
+
+def resolve(token: str, index: dict[str, dict[str, Any]], model: Model,
+            short: ShortNames | None = None) -> tuple[Any, list[str], str]:
     """The entity `[[token]]` names, or (None, candidates, the kind it was looked for in)."""
     token = token.strip()
     head, sep, rest = token.partition("/")
@@ -54,7 +76,8 @@ def resolve(token: str, index: dict[str, dict[str, Any]], model: Model) -> tuple
         kinds, name = list(model.kinds), token
     found = [index[k][name] for k in kinds if name in index.get(k, {})]
     if not found:
-        found = [e for k in kinds for i, e in index.get(k, {}).items() if i.rsplit("/", 1)[-1] == name]
+        short = short_names(index) if short is None else short
+        found = [e for k in kinds for e in short.get(k, {}).get(name, ())]
     if len(found) == 1:
         return found[0], [], kinds[0] if len(kinds) == 1 else ""
     return None, sorted(f"{e.kind}/{e.id}" for e in found), kinds[0] if len(kinds) == 1 else ""
@@ -64,21 +87,35 @@ def link_mentions(entities: list, index: dict[str, dict[str, Any]], model: Model
     """Resolve every `[[…]]` in the prose of `entities` into a relation (`relation(source, field,
     target, loc)`), reporting those that name nothing or more than one entity."""
     diags: list[Diagnostic] = []
+    short = short_names(index)
     for entity in entities:
         kind = model.kinds.get(entity.kind) or model.meta
+        links = broken = 0
         for field, loc, text in prose(kind, entity.data):
-            if "[[" not in text:
+            if "[[" not in text or links > MAX_LINKS_PER_FILE:
                 continue
             read = entity.doc.value(entity.loc + loc) if entity.doc is not None else None
             raw = read if isinstance(read, str) else text  # as the file has it: positions inside it
             for match in MENTION.finditer(raw):
-                token = match.group(1)
-                target, candidates, in_kind = resolve(token, index, model)
+                links += 1
+                if links > MAX_LINKS_PER_FILE:
+                    line, col = entity.text_position(loc, raw, match.start())
+                    diags.append(Diagnostic(entity.path, line, col, "error", "too-many-links",
+                                            f"more than {MAX_LINKS_PER_FILE} [[…]] links in one file; the rest "
+                                            "are not read", "split the text over several entities, or link less"))
+                    break
+                target, candidates, in_kind = resolve(match.group(1), index, model, short)
                 if target is not None:
                     relation(entity, field, target, loc)
                     continue
-                line, col = entity.text_position(loc, raw, match.start())
-                diags.append(_problem(entity.path, line, col, token, candidates, in_kind, index, model))
+                broken += 1
+                if broken <= SHOWN_PER_FILE:  # explaining one (suggestions, position) costs more than finding it
+                    line, col = entity.text_position(loc, raw, match.start())
+                    diags.append(_problem(entity.path, line, col, match.group(1), candidates, in_kind, index, model))
+        if broken > SHOWN_PER_FILE:
+            diags.append(Diagnostic(entity.path, 0, 0, "error", "unknown-reference",
+                                    f"{broken - SHOWN_PER_FILE} more [[…]] links in this file name no entity",
+                                    "fix the ones shown, then run the check again"))
     return diags
 
 

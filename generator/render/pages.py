@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import posixpath
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from datetime import date, datetime
@@ -21,7 +22,7 @@ from ..packaged import packaged_templates
 from ..diagnostics import Diagnostic
 from .fragments import hold, in_use, standalone
 from ..model import Entity, Handbook, allocation
-from ..model.mentions import MENTION, resolve as resolve_mention
+from ..model.mentions import MAX_LINKS_PER_FILE, MENTION, resolve as resolve_mention
 from .text import escape_plain, render_block, render_inline
 from ..model.types import day_words, recurrence
 
@@ -319,6 +320,7 @@ def _prose_inline(context, text: str | None) -> Markup:
 
 
 _LINK_MARK = "\ue0f0{}\ue0f1"  # private-use characters: Markdown and the sanitiser leave them be
+_LINK_MARKS = re.compile("\ue0f0([0-9]+)\ue0f1")
 
 
 def _with_links(context, text: str | None, render) -> Markup:
@@ -329,8 +331,12 @@ def _with_links(context, text: str | None, render) -> Markup:
     handbook: Handbook = context["handbook"]
     targets: list[tuple[Entity, str | None]] = []
 
+    short = handbook.short_names
+
     def mark(match) -> str:
-        target, _, _ = resolve_mention(match.group(1), handbook.entities, handbook.model)
+        if len(targets) >= MAX_LINKS_PER_FILE:  # `check` reports the rest (too-many-links)
+            return match.group(0)
+        target, _, _ = resolve_mention(match.group(1), handbook.entities, handbook.model, short)
         if target is None:
             return match.group(0)
         targets.append((target, match.group(2)))
@@ -338,10 +344,11 @@ def _with_links(context, text: str | None, render) -> Markup:
 
     html = str(render(MENTION.sub(mark, text)))
     href = _href(context)
-    for i, (target, words) in enumerate(targets):
-        link = f'<a href="{markupsafe.escape(href(target))}">{escape_plain(words.strip() if words else target.name)}</a>'
-        html = html.replace(_LINK_MARK.format(i), link)
-    return Markup(html)
+
+    def link(match) -> str:  # one pass over the page, whatever the number of links
+        target, words = targets[int(match.group(1))]
+        return f'<a href="{markupsafe.escape(href(target))}">{escape_plain(words.strip() if words else target.name)}</a>'
+    return Markup(_LINK_MARKS.sub(link, html))
 
 
 @jinja2.pass_context
