@@ -14,10 +14,12 @@ commits, and the oldest of them cannot be compared with anything.
 
 from __future__ import annotations
 
+import contextvars
 import difflib
 
 import re
 import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -222,12 +224,25 @@ def describe_fields(before: dict, after: dict) -> list[str]:
 
 
 WORD_DIFF_LIMIT = 600  # characters: a longer text that changed is "rewritten", with a count
+# Comparing words takes time quadratic in their number: a text of more words, or any text once the
+# word diffs of one history or diff have taken WORD_DIFF_SECONDS, is only said to have changed.
+WORD_DIFF_WORDS = 1000
+WORD_DIFF_SECONDS = 2.0
+TOO_LONG = "changed (too long to show word by word)"
+_deadline: contextvars.ContextVar[float] = contextvars.ContextVar("word_diff_deadline", default=float("inf"))
+
+
+def _word_diff_budget() -> contextvars.Token:
+    """Start the time the word diffs of one history or diff may take."""
+    return _deadline.set(time.monotonic() + WORD_DIFF_SECONDS)
 
 
 def word_diff(old: str, new: str, context: int = 3) -> str:
     """What changed in a text, word by word, with a few words around each change:
     `… and [decides → agrees] where …`, `[+ now]`, `[− weekly]`."""
     a, b = old.split(), new.split()
+    if max(len(a), len(b)) > WORD_DIFF_WORDS or time.monotonic() > _deadline.get():
+        return TOO_LONG
     if max(len(old), len(new)) > WORD_DIFF_LIMIT:
         changed = sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in
                       difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes() if tag != "equal")
@@ -269,7 +284,11 @@ def diff(handbook_dir: Path, rev1: str, rev2: str) -> list[EntityChange] | None:
     commits = [resolve(root, rev) for rev in ([rev1, rev2] if rev2 else [rev1])]
     if None in commits:
         return None
-    return _diff(root, prefix, commits[0], commits[1] if rev2 else "")
+    token = _word_diff_budget()
+    try:
+        return _diff(root, prefix, commits[0], commits[1] if rev2 else "")
+    finally:
+        _deadline.reset(token)
 
 
 def _diff(root: Path, prefix: str, rev1: str, rev2: str) -> list[EntityChange] | None:
@@ -327,6 +346,14 @@ _MERGE = re.compile(r"^Merge pull request #(\d+) from \S+")
 
 def recent_commits(handbook_dir: Path, limit: int = 20) -> History | None:
     """The last `limit` edits to the handbook, newest first, with their changes."""
+    token = _word_diff_budget()
+    try:
+        return _recent_commits(handbook_dir, limit)
+    finally:
+        _deadline.reset(token)
+
+
+def _recent_commits(handbook_dir: Path, limit: int) -> History | None:
     where = _where(handbook_dir)
     if where is None:
         return None
