@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..diagnostics import Diagnostic, excerpt
 from .loader import Document
-from .types import LINE_PATTERN, TAG_PATTERN, URL_PATTERN, Duration, field_shape
+from .types import EMAIL_PATTERN, LINE_PATTERN, TAG_PATTERN, URL_PATTERN, Duration, field_shape
 
 
 # Words people write for a field under another name. Suggested only where the field exists.
@@ -151,6 +151,9 @@ def _diagnostic(rel: str, doc: Document, model: type[BaseModel], err: dict, pref
     if kind == "string_pattern_mismatch" and ctx.get("pattern") == TAG_PATTERN:
         return at("invalid-value", f"{field}: tag '{excerpt(value)}' may contain only letters, digits, spaces, dots and hyphens",
                   "tags are short labels such as `planning` or `on-call`")
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == EMAIL_PATTERN:
+        return at("invalid-value", f"{field}: '{excerpt(value)}' is not an e-mail address",
+                  "write the address alone, e.g. jane.doe@example.com: no ?cc= or &body= parts, spaces or quotes")
     if kind == "string_pattern_mismatch":
         return at("invalid-value", f"{field}: '{excerpt(value)}' is not a valid id",
                   "use lower-case letters, digits and single hyphens, e.g. grow-the-core")

@@ -87,7 +87,9 @@ Percent = Annotated[int, Field(ge=0, le=100)]
 # characters stay refused whatever the pattern says (`_no_markup`).
 TAG_PATTERN = r"^[\w][\w .-]*$"
 MARKUP_CHARS = "<>&\"'`"
-EMAIL_PATTERN = r"^[^@\s<>\"'`]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$"
+# An address and nothing more: no `?` (a mailto: link would carry cc, bcc or body headers), no `%`,
+# `&` or `=`, no quotes or markup; the characters people's addresses use.
+EMAIL_PATTERN = r"^[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"
 
 
 def _no_markup(value: str) -> str:
