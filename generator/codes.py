@@ -74,6 +74,11 @@ CODES: dict[str, Code] = {
                        "Rename the file, e.g. `Weekly Review.yaml` to `weekly-review.yaml`, and update references."),
     "duplicate-id": Code("error", "Two entities share an id", "Two files (or two pillars) claim the same id.",
                          "Rename one of them and update the references to it."),
+    "shadows-page": Code("error", "An entity at the place of a generated page",
+                         "An entity's page is published at <kind>/<id>/. Some of those places belong to pages "
+                         "the site makes itself (interfaces/conformance/, each kind's index) or to another "
+                         "entity's page (`a` and `a/index`), which this one would silently replace.",
+                         "Rename the file (its id is its file name), and update the references to it."),
     # --- schema
     "unknown-field": Code("error", "Unknown field",
                           "The field is not part of this kind's schema. It is usually a typo, which would otherwise be "

@@ -21,7 +21,7 @@ from .model.declare import Model
 from .model.lints import run_lints
 from .model.types import FIRST_DATE, LAST_DATE
 from .render.feeds import FeedCache, site_files
-from .render.pages import RenderedPage, Renderer, RenderOptions, folder_title, group_anchor, render_error
+from .render.pages import RenderedPage, Renderer, RenderOptions, folder_title, group_anchor, render_error, site_url
 from .render.templates import missing_templates
 
 ASSET_DIR = Path(__file__).parent / "assets"
@@ -93,6 +93,27 @@ def section_title(kind) -> str:
     """A kind's title as its nav section's title: MkDocs' themes print section titles unescaped
     (nav, 404 page), as they do page titles, so a declared word is given as HTML-escaped text."""
     return str(markupsafe.escape(kind.title))
+
+
+def shadowed_pages(handbook: Handbook) -> list[Diagnostic]:
+    """Entities whose page would take the place of a generated page (an interface `conformance`,
+    a team `index`) or of another entity's page (`a` and `a/index`): an error at the file, naming
+    the page it would shadow. Compared by address with directory URLs, where more paths meet."""
+    taken: dict[str, str] = {}
+    for uri in [p.uri for p in PAGES] + [index_uri(k) for k in handbook.model.kinds] + \
+            [p.url for p in handbook.pillars]:
+        taken[site_url(uri, True)] = f"the generated page {uri}"
+    problems = []
+    for entity in handbook.all():
+        address = site_url(entity.url, True)
+        if address in taken:
+            line, col = entity.position()
+            problems.append(Diagnostic(entity.path, line, col, "error", "shadows-page",
+                                       f"{entity.kind}/{entity.id} would be published at {address}, the place "
+                                       f"of {taken[address]}", "rename the file: its id is its file name"))
+        else:
+            taken[address] = f"the page of {entity.kind}/{entity.id} ({entity.path})"
+    return problems
 
 
 def build_nav(model: Model, pages: list[RenderedPage], threshold: int, own_pages: list[str]) -> list:
@@ -219,7 +240,8 @@ def produce(handbook_dir: Path, project_dir: Path, templates_dir: Path, *, today
     a `mkdocs serve` session: parsed files by modification time, and feed parts."""
     handbook, diagnostics = read_handbook(handbook_dir, project_dir, cache)
     if handbook is not None:
-        diagnostics += run_lints(handbook, today) + missing_templates(handbook.model, templates_dir)
+        diagnostics += run_lints(handbook, today) + missing_templates(handbook.model, templates_dir) \
+            + shadowed_pages(handbook)
     if handbook is None or errors(diagnostics):
         return Output(diagnostics=diagnostics)
     if cache is None:  # one-shot build: positions were only needed for diagnostics; free them

@@ -24,7 +24,7 @@ from ..model.loader import load_file
 from ..model.starter import create_entity
 from ..render.templates import missing_templates
 from ..render.text import escape_markdown
-from ..site import OptionError, as_date
+from ..site import OptionError, as_date, shadowed_pages
 
 
 def _today(value: str | None) -> date:
@@ -39,7 +39,7 @@ def collect(handbook_dir: Path, today: date) -> tuple[list[Diagnostic], int]:
     handbook, diagnostics = read_handbook(handbook_dir, Path.cwd())
     if handbook is not None:
         diagnostics += run_lints(handbook, today)
-        diagnostics += missing_templates(handbook.model, handbook_dir.parent / "templates")
+        diagnostics += missing_templates(handbook.model, handbook_dir.parent / "templates") + shadowed_pages(handbook)
     files = sum(1 for p in handbook_dir.rglob("*") if p.suffix in (".yaml", ".yml"))
     return diagnostics, files
 
