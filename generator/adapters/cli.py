@@ -224,14 +224,15 @@ def diff_command(rev1: str, rev2: str, directory: Path) -> None:
     as Markdown for a pull-request description."""
     changes = diff(directory, rev1, rev2)
     if changes is None:
-        click.echo(f"error: cannot compare {rev1}..{rev2 or 'work tree'}: not a git repository, "
-                   "or an unknown revision", err=True)
+        click.echo(f"error: cannot compare {excerpt(rev1)}..{excerpt(rev2) if rev2 else 'work tree'}: not a git "
+                   "repository, or an unknown revision", err=True)
         sys.exit(2)
     if not changes:
         click.echo("No change to the handbook's data.")
     for ch in changes:
-        # Names and values come from the pull request itself: inert Markdown, not links or images.
-        click.echo(f"- **{escape_markdown(ch.name)}** (`{ch.kind}/{ch.id}`): "
+        # Names, file names and values come from the pull request itself: each line starts with
+        # "- " and holds inert Markdown (no line break, link, image or HTML), whatever they contain.
+        click.echo(f"- **{escape_markdown(ch.name)}** ({escape_markdown(f'{ch.kind}/{ch.id}')}): "
                    f"{escape_markdown(ch.describe().split(': ', 1)[-1])}")
 
 
