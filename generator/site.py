@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterator
 import markupsafe
 
 from .diagnostics import Diagnostic, errors, excerpt
+from .folders import folder_problems
 from .model import Entity, Handbook, ParseCache, read_handbook
 from .model.declare import Model
 from .model.lints import run_lints
@@ -239,6 +240,7 @@ def produce(handbook_dir: Path, project_dir: Path, templates_dir: Path, *, today
     `select` may limit which entity pages are rendered (None from it: all). The caches belong to
     a `mkdocs serve` session: parsed files by modification time, and feed parts."""
     handbook, diagnostics = read_handbook(handbook_dir, project_dir, cache)
+    diagnostics += folder_problems(templates_dir, project_dir, "templates", links="all")
     if handbook is not None:
         diagnostics += run_lints(handbook, today) + missing_templates(handbook.model, templates_dir) \
             + shadowed_pages(handbook)

@@ -15,6 +15,7 @@ import click
 
 from ..codes import CODES
 from ..diagnostics import Diagnostic, errors, excerpt, format_report, summary
+from ..folders import folder_problems
 from ..model import read_handbook
 from ..model.declare import Model, default_model, load_model
 from ..model.history import diff
@@ -37,6 +38,7 @@ def _today(value: str | None) -> date:
 def collect(handbook_dir: Path, today: date) -> tuple[list[Diagnostic], int]:
     """Everything `check` reports: file, schema and reference problems, then lints."""
     handbook, diagnostics = read_handbook(handbook_dir, Path.cwd())
+    diagnostics += folder_problems(handbook_dir.parent / "templates", Path.cwd(), "templates", links="all")
     if handbook is not None:
         diagnostics += run_lints(handbook, today)
         diagnostics += missing_templates(handbook.model, handbook_dir.parent / "templates") + shadowed_pages(handbook)

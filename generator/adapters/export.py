@@ -25,6 +25,7 @@ import yaml
 from mkdocs.utils.yaml import yaml_load
 
 from ..diagnostics import Diagnostic, errors, format_report
+from ..folders import folder_problems
 from ..model import Handbook, ParseCache
 from ..model.history import head_revision, recent_commits
 from ..render.feeds import FeedCache
@@ -222,6 +223,15 @@ def stage(config_file: Path, *, nav_threshold: int | None = None, today: date | 
         generated[uri] = (ASSET_DIR / name).read_bytes()
     generated.update(output.files)
 
+    problems = folder_problems(project.docs_dir, project.root, "docs", links="none")
+    theme = project.config.get("theme")
+    custom = theme.get("custom_dir") if isinstance(theme, dict) else None
+    if custom:
+        problems += folder_problems(project.root / custom, project.root, "theme custom_dir", links="leaving")
+    if problems:  # a folder that is a link: every file in it would seem inside it
+        if session:
+            session.reset()
+        return Tree(diagnostics=problems)
     own, problems = read_docs(project.docs_dir, project.root)
     problems += collisions(own, generated, use_dirs, project)
     if problems:

@@ -18,6 +18,7 @@ from typing import Any, Iterator
 from pydantic import BaseModel
 
 from ..diagnostics import Diagnostic, errors, excerpt
+from ..folders import folder_problems
 from .declare import MENTIONED_IN, Model, load_model
 from .loader import Document
 from .located import did_you_mean
@@ -284,6 +285,10 @@ def read_handbook(handbook_dir: Path, project_dir: Path | None = None,
     """Load, validate and resolve every file. Returns the handbook (None if any error) and all
     diagnostics found, so that one run reports every problem. With `cache`, files whose
     modification time and size are unchanged are not read again."""
+    # Its files are never read through links (validate.py); nor is the folder itself one.
+    problems = folder_problems(handbook_dir, project_dir or Path.cwd(), "handbook", links="none")
+    if problems:
+        return None, problems
     with _gc_paused():
         return _read_handbook(handbook_dir, project_dir, cache)
 

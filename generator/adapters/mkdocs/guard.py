@@ -20,7 +20,8 @@ from typing import Callable, Iterable
 
 from mkdocs.structure.files import File, InclusionLevel
 
-from .internals import set_exclusions
+from ...folders import folder_problems
+from .internals import custom_dir, set_exclusions
 
 
 @dataclass(frozen=True)
@@ -83,8 +84,13 @@ def find_collisions(config, generated: Iterable[tuple[str, str | None]], project
 def unsafe_docs(config, project_dir: Path) -> list[Problem]:
     """Files in docs_dir that MkDocs would read from outside it (a symbolic link to a secret, which
     it would publish) or that are not regular files (a FIFO would hang the build)."""
+    problems: list = folder_problems(Path(config.docs_dir), project_dir, "docs", links="none")
+    theme_dir = custom_dir(config)
+    if theme_dir:
+        problems += folder_problems(Path(theme_dir), project_dir, "theme custom_dir", links="leaving")
+    if problems:  # docs_dir a link: every file would seem inside it
+        return problems
     docs_dir = os.path.realpath(config.docs_dir)
-    problems = []
     for file in docs_files(config):
         real = os.path.realpath(file.abs_src_path)
         where = _display_path(Path(file.abs_src_path), project_dir, resolve=False)

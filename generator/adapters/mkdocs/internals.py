@@ -16,7 +16,7 @@ from importlib.metadata import PackageNotFoundError, version
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import set_exclusions  # not in MkDocs' documented API
 
-__all__ = ["check_versions", "can_request_rebuild", "request_rebuild", "search_plugin", "previous_search_index",
+__all__ = ["check_versions", "custom_dir", "can_request_rebuild", "request_rebuild", "search_plugin", "previous_search_index",
            "tags_plugin", "add_tags", "set_exclusions"]
 
 # Package -> (lowest tested, first untested) release.
@@ -96,3 +96,9 @@ def add_tags(tags, file, page) -> None:
     """Tell Material's tags plugin the tags of a page this build did not process."""
     if tags.filter(file):
         tags.mappings.add(page, page.markdown)
+
+
+def custom_dir(config) -> str | None:
+    """The theme's `custom_dir` as mkdocs.yml gives it (Theme keeps it in a private attribute)."""
+    return getattr(config.theme, "_custom_dir", None)
+

@@ -98,8 +98,9 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         check_versions()
         project_dir = Path(config.config_file_path or ".").resolve().parent
         self.project_dir = project_dir
-        self.handbook_dir = (project_dir / self.config.handbook_dir).resolve()
-        self.templates_dir = (project_dir / self.config.templates_dir).resolve()
+        # Never resolved: a link in the place of a folder is refused (folders.py), not followed.
+        self.handbook_dir = Path(os.path.abspath(project_dir / self.config.handbook_dir))
+        self.templates_dir = Path(os.path.abspath(project_dir / self.config.templates_dir))
         self.use_directory_urls = config.use_directory_urls
         for name in REQUIRED_EXTENSIONS:
             if name not in config.markdown_extensions:
