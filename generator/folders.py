@@ -70,3 +70,22 @@ def folder_problems(folder: Path, project_dir: Path, what: str, *, links: str) -
                        f"a symbolic link{' out of' if leaving_only else ' in'} the {what} folder; it is not read",
                        "replace the link with the file or folder itself")
             for link in links_inside(folder, leaving_only=leaving_only)]
+
+
+def site_dir_problem(site_dir: Path, sources: dict[str, Path], project_dir: Path) -> str | None:
+    """Why the build may not write into `site_dir`, which it empties first: it is a link or lies
+    under one, or it holds or lies inside a source folder (`sources`: what -> folder), as `site_dir:
+    .` holds handbook/ and .git. None when it is safe."""
+    where = _display(Path(site_dir), project_dir)
+    why = link_on_the_way(Path(site_dir), project_dir)
+    if why is not None:
+        return f"site_dir {where} {why}; the build writes and deletes files there"
+    site = Path(os.path.realpath(site_dir))
+    for what, source in sources.items():
+        real = Path(os.path.realpath(source))
+        shown = _display(Path(source), project_dir)
+        if site == real or site in real.parents:
+            return f"site_dir {where} holds the {what} folder {shown}, which the build would delete"
+        if real in site.parents:
+            return f"site_dir {where} is inside the {what} folder {shown}"
+    return None

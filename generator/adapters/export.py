@@ -25,7 +25,7 @@ import yaml
 from mkdocs.utils.yaml import yaml_load
 
 from ..diagnostics import Diagnostic, errors, format_report
-from ..folders import folder_problems
+from ..folders import folder_problems, links_inside, site_dir_problem
 from ..model import Handbook, ParseCache
 from ..model.history import head_revision, recent_commits
 from ..render.feeds import FeedCache
@@ -113,6 +113,22 @@ class Project:
     def sources(self) -> list[Path]:
         """The folders an export or a stage must never be written into."""
         return [self.handbook_dir, self.templates_dir, self.docs_dir]
+
+    def source_folders(self) -> dict[str, Path]:
+        """Every folder a build reads or must keep, by what it is (for the site folder's check)."""
+        theme = self.config.get("theme")
+        custom = theme.get("custom_dir") if isinstance(theme, dict) else None
+        return {"handbook": self.handbook_dir, "templates": self.templates_dir, "docs": self.docs_dir,
+                **({"theme custom_dir": self.root / custom} if isinstance(custom, str) else {}),
+                "git": self.root / ".git", "staging": self.root / ".handbook"}
+
+    def refuse_site_dir(self, site_dir: Path) -> None:
+        """A site folder the build may empty and fill: never a link, a source folder or a folder
+        holding one (folders.site_dir_problem)."""
+        sources = {k: v for k, v in self.source_folders().items() if k != "staging"}
+        problem = site_dir_problem(site_dir, sources, self.root)
+        if problem is not None:
+            raise ExportRefused(f"{problem}; nothing was built or deleted")
 
     def refuse_inside_sources(self, target: Path, label: str = "export") -> None:
         target = target.resolve()

@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Callable
 
 from ..diagnostics import errors
-from .export import CONFIG, Project, Session, Tree, report, stage, sync
+from ..folders import link_on_the_way, links_inside
+from .export import CONFIG, ExportRefused, Project, Session, Tree, report, stage, sync
 from .watching import is_edit
 
 STAGE = Path(".handbook") / "stage"  # under the project: Zensical wants site_dir and docs_dir beside its config
@@ -71,8 +72,15 @@ class Stage:
     def __init__(self, config_file: Path, root: Path | None = None, incremental: bool = False) -> None:
         self.config_file = config_file
         self.project = Project.read(config_file)
-        self.root = (root or self.project.root / STAGE).resolve()
+        given = Path(os.path.abspath(root or self.project.root / STAGE))
+        # The stage is emptied and written: never through a link (.handbook or .handbook/stage
+        # committed as one would point the tool's writes and deletes anywhere).
+        why = link_on_the_way(given, self.project.root) if root is None else None
+        if why is not None:
+            raise ExportRefused(f"the staging folder {STAGE.as_posix()} {why}; remove it (the tool makes it)")
+        self.root = given.resolve()
         self.project.refuse_inside_sources(self.root, "stage")
+        refuse_links(self.root, f"the staging folder {STAGE.as_posix()}")
         self.session = Session() if incremental else None
 
     @property
@@ -102,8 +110,10 @@ def build(config_file: Path, site_dir: Path | None = None, *, clean: bool = Fals
     require()
     staged = Stage(config_file)
     project = staged.project
-    site_dir = (site_dir or project.site_dir).resolve()
-    project.refuse_inside_sources(site_dir, "build")
+    site_dir = Path(os.path.abspath(site_dir or project.site_dir))
+    project.refuse_site_dir(site_dir)
+    refuse_links(site_dir, f"the site folder {_shown(site_dir)}")
+    site_dir = site_dir.resolve()
     result = staged.render()
     if not result.tree.ok:
         echo(report(result.tree.diagnostics))
@@ -124,8 +134,17 @@ def build(config_file: Path, site_dir: Path | None = None, *, clean: bool = Fals
     return 0
 
 
+def refuse_links(folder: Path, what: str) -> None:
+    """A folder the tool writes and deletes in holds no link it could write or delete through."""
+    found = links_inside(folder, leaving_only=False)
+    if found:
+        raise ExportRefused(f"{what} holds a symbolic link ({_shown(found[0]).rstrip('/')}); remove it, nothing "
+                            "is written or deleted through a link")
+
+
 def mirror(source: Path, target: Path) -> int:
     """Make `target` a copy of `source`: changed files copied, files `source` lacks removed."""
+    refuse_links(target, f"the site folder {_shown(target)}")
     target.mkdir(parents=True, exist_ok=True)
     wanted = set()
     changed = 0

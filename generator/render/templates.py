@@ -88,6 +88,8 @@ class ProjectLoader(jinja2.FileSystemLoader):
 
     def get_source(self, environment, template):
         source, filename, uptodate = super().get_source(environment, template)
+        if not _regular_file(Path(filename)):  # a link is never read (produce() refuses it too)
+            raise jinja2.TemplateNotFound(template)
         problem = version_problem(template, source)
         if problem is not None:
             raise TemplateVersionError(problem[0], filename, 1, problem[1])

@@ -23,6 +23,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Link, Section
 
 from ...diagnostics import Diagnostic, errors, excerpt, format_report, summary
+from ...folders import site_dir_problem
 from ...model import ParseCache
 from ...model.history import head_revision, recent_commits
 from ...render.feeds import FeedCache
@@ -32,7 +33,7 @@ from ...site import ASSET_DIR, ASSETS, OPTIONS, REQUIRED_EXTENSIONS, as_date, bu
     section_title, OptionError
 from .error_page import ErrorPages, likely_pages
 from .guard import find_collisions, stop_on_sigterm, unsafe_docs
-from .internals import can_request_rebuild, check_versions, quiet_dirty_warning
+from .internals import can_request_rebuild, check_versions, custom_dir, quiet_dirty_warning
 from .preview import Preview
 
 log = get_plugin_logger("handbook")
@@ -101,6 +102,13 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         # Never resolved: a link in the place of a folder is refused (folders.py), not followed.
         self.handbook_dir = Path(os.path.abspath(project_dir / self.config.handbook_dir))
         self.templates_dir = Path(os.path.abspath(project_dir / self.config.templates_dir))
+        # MkDocs empties site_dir before writing it: never a link, a source folder or one holding one.
+        theme_dir = custom_dir(config)
+        sources = {"handbook": self.handbook_dir, "templates": self.templates_dir, "docs": Path(config.docs_dir),
+                   **({"theme custom_dir": Path(theme_dir)} if theme_dir else {}), "git": project_dir / ".git"}
+        problem = site_dir_problem(Path(config.site_dir), sources, project_dir)
+        if problem is not None:
+            raise PluginError(f"{problem}; nothing was built or deleted")
         self.use_directory_urls = config.use_directory_urls
         for name in REQUIRED_EXTENSIONS:
             if name not in config.markdown_extensions:
