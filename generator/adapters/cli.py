@@ -6,6 +6,7 @@ Exit codes: 0 clean, 1 problems found (or a refused action), 2 usage or internal
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import replace
 from datetime import date
@@ -216,6 +217,9 @@ def serve(engine: str, config_file: Path, dev_addr: str) -> None:
     sys.exit(_run_engine(engine, ["serve", "--dirty", "-f", str(config_file), "-a", dev_addr]))
 
 
+_CODE_SAFE = re.compile(r"^[A-Za-z0-9/._-]+$")
+
+
 @main.command(name="diff")
 @click.argument("rev1")
 @click.argument("rev2", required=False, default="")
@@ -234,8 +238,9 @@ def diff_command(rev1: str, rev2: str, directory: Path) -> None:
     for ch in changes:
         # Names, file names and values come from the pull request itself: each line starts with
         # "- " and holds inert Markdown (no line break, link, image or HTML), whatever they contain.
-        click.echo(f"- **{escape_markdown(ch.name)}** ({escape_markdown(f'{ch.kind}/{ch.id}')}): "
-                   f"{escape_markdown(ch.describe().split(': ', 1)[-1])}")
+        where = f"{ch.kind}/{ch.id}"
+        where = f"`{where}`" if _CODE_SAFE.match(where) else escape_markdown(where)  # a ` would end the code span
+        click.echo(f"- **{escape_markdown(ch.name)}** ({where}): {escape_markdown(ch.describe().split(': ', 1)[-1])}")
 
 
 @main.command()
