@@ -146,7 +146,7 @@ def export(out_dir: Path, config_file: Path, nav_threshold: int | None) -> None:
     try:
         result = run_export(config_file, out_dir, nav_threshold=nav_threshold)
     except (FileExistsError, ExportRefused) as exc:
-        click.echo(f"error: {exc}; nothing was written", err=True)
+        click.echo(f"error: {excerpt(exc, 600)}; nothing was written", err=True)
         sys.exit(1)
     if errors(result.diagnostics):
         click.echo(report(result.diagnostics), err=True)
@@ -191,7 +191,7 @@ def build(engine: str, config_file: Path, site_dir: Path | None, strict: bool, c
         try:
             code = zensical_build(config_file, site_dir, clean=clean, strict=strict, echo=click.echo)
         except (ExportRefused, EngineError) as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {excerpt(exc, 600)}", err=True)
             code = 1
         sys.exit(code)
     args = ["build", "-f", str(config_file)] + (["-d", str(site_dir)] if site_dir else []) + (["--strict"] if strict else [])
@@ -211,7 +211,7 @@ def serve(engine: str, config_file: Path, dev_addr: str) -> None:
         try:
             code = zensical_serve(config_file, dev_addr, echo=click.echo)
         except (ExportRefused, EngineError) as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {excerpt(exc, 600)}", err=True)
             code = 1
         sys.exit(code)
     sys.exit(_run_engine(engine, ["serve", "--dirty", "-f", str(config_file), "-a", dev_addr]))
@@ -271,7 +271,7 @@ def init(directory: Path, example: bool, name: str | None) -> None:
     try:
         result = init_project(directory, example=example, name=name)
     except (InitRefused, FileExistsError) as exc:
-        click.echo(f"error: {exc}; nothing was written", err=True)
+        click.echo(f"error: {excerpt(exc, 600)}; nothing was written", err=True)
         click.echo("  = hint: choose a new folder: handbook init my-handbook", err=True)
         sys.exit(1)
     what = "the Fernhill example" if example else "one starter per kind"

@@ -108,7 +108,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
                    **({"theme custom_dir": Path(theme_dir)} if theme_dir else {}), "git": project_dir / ".git"}
         problem = site_dir_problem(Path(config.site_dir), sources, project_dir)
         if problem is not None:
-            raise PluginError(f"{problem}; nothing was built or deleted")
+            raise PluginError(f"{excerpt(problem, 600)}; nothing was built or deleted")
         self.use_directory_urls = config.use_directory_urls
         for name in REQUIRED_EXTENSIONS:
             if name not in config.markdown_extensions:
