@@ -6,6 +6,7 @@ Exit codes: 0 clean, 1 problems found (or a refused action), 2 usage or internal
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from dataclasses import replace
@@ -43,7 +44,8 @@ def collect(handbook_dir: Path, today: date) -> tuple[list[Diagnostic], int]:
     if handbook is not None:
         diagnostics += run_lints(handbook, today)
         diagnostics += missing_templates(handbook.model, handbook_dir.parent / "templates") + shadowed_pages(handbook)
-    files = sum(1 for p in handbook_dir.rglob("*") if p.suffix in (".yaml", ".yml"))
+    # Counted without following links (a link to / would make this walk the whole machine).
+    files = sum(1 for _, _, names in os.walk(handbook_dir) for n in names if n.endswith((".yaml", ".yml")))
     return diagnostics, files
 
 
