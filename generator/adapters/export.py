@@ -30,7 +30,8 @@ from ..model import Handbook, ParseCache
 from ..model.history import head_revision, recent_commits
 from ..render.feeds import FeedCache
 from ..render.pages import RenderedPage
-from ..site import ASSET_DIR, ASSETS, REQUIRED_EXTENSIONS, OptionError, as_date, affected_pages, build_nav, options as plugin_options, produce
+from ..site import (ASSET_DIR, ASSETS, REQUIRED_EXTENSIONS, OptionError, affected_pages, as_date, build_nav,
+                    options as plugin_options, produce)
 from .mkdocs.guard import Problem, dest_uri
 
 PLUGIN = "handbook"

@@ -143,8 +143,9 @@ class ThresholdsDecl(_Decl):
     rebuild_periods: int = Field(2, ge=1, description="rebuild-without-exit: a rebuild allocation for more than this "
                                                       "many periods in a row")
     red_checks: int = Field(1, ge=1, description="red-without-rebuild: this many latest health checks red")
-    expiry_days: int = Field(45, ge=0, le=t.MAX_SPAN_DAYS, description="allocation-expired: days after a period's end before its "
-                                                   "allocation is stale, unless it says `expires`")
+    expiry_days: int = Field(45, ge=0, le=t.MAX_SPAN_DAYS,
+                             description="allocation-expired: days after a period's end before its "
+                                         "allocation is stale, unless it says `expires`")
 
 
 class ModelDecl(_Decl):

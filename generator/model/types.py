@@ -410,8 +410,8 @@ def date_in_range(value: Any, written: Any = None) -> Any:
     day = value.date() if isinstance(value, datetime) else value
     if isinstance(day, date) and not FIRST_DATE <= day <= LAST_DATE:
         raise PydanticCustomError("out_of_range", "{value} is outside the dates this tool reads ({first} to {last})",
-                                  {"value": excerpt(value if written is None else written), "first": str(FIRST_DATE), "last": str(LAST_DATE),
-                                   "hint": "check the year"})
+                                  {"value": excerpt(value if written is None else written), "first": str(FIRST_DATE),
+                                   "last": str(LAST_DATE), "hint": "check the year"})
     return value
 
 

@@ -16,7 +16,8 @@ from importlib.metadata import PackageNotFoundError, version
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import set_exclusions  # not in MkDocs' documented API
 
-__all__ = ["check_versions", "custom_dir", "can_request_rebuild", "request_rebuild", "search_plugin", "previous_search_index",
+__all__ = ["check_versions", "custom_dir", "can_request_rebuild", "request_rebuild", "search_plugin",
+           "previous_search_index",
            "tags_plugin", "add_tags", "set_exclusions"]
 
 # Package -> (lowest tested, first untested) release.

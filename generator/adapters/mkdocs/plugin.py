@@ -29,8 +29,8 @@ from ...model.history import head_revision, recent_commits
 from ...render.feeds import FeedCache
 from ...render.fragments import SEARCHABLE, UNSEARCHED, restore
 from ...render.pages import RenderedPage
-from ...site import ASSET_DIR, ASSETS, OPTIONS, REQUIRED_EXTENSIONS, as_date, build_nav, group_links, index_uri, produce,\
-    section_title, OptionError
+from ...site import (ASSET_DIR, ASSETS, OPTIONS, REQUIRED_EXTENSIONS, OptionError, as_date, build_nav, group_links,
+                     index_uri, produce, section_title)
 from .error_page import ErrorPages, likely_pages
 from .guard import find_collisions, stop_on_sigterm, unsafe_docs
 from .internals import can_request_rebuild, check_versions, custom_dir, quiet_dirty_warning
@@ -208,7 +208,8 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         # A kind too long to list in the nav lists its groups instead, as links to its index page.
         sections = {item.title: item for item in nav.items if isinstance(item, Section)}
         for kind, links in self.group_links.items():
-            section, index = sections.get(section_title(self.model.kinds[kind])), files.get_file_from_path(index_uri(kind))
+            section = sections.get(section_title(self.model.kinds[kind]))
+            index = files.get_file_from_path(index_uri(kind))
             if section is None or index is None:
                 continue
             for title, target in links:
