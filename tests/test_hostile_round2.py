@@ -118,6 +118,21 @@ def test_an_internal_error_prints_one_escaped_line(project, monkeypatch):
     assert not any(line.startswith("::") for line in lines)
 
 
+def test_an_internal_error_in_the_plugin_is_one_escaped_line_and_exit_1(project, monkeypatch):
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import PluginError
+    import generator.adapters.mkdocs.plugin as plugin_module
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError(f"bad\r\n{FORGED}\n")
+    monkeypatch.setattr(plugin_module, "produce", broken)
+    config = load_config(str(project.root / "mkdocs.yml"))
+    with pytest.raises(PluginError) as raised:  # MkDocs prints it as one error line and exits 1
+        config.plugins["handbook"].on_config(config)
+    message = str(raised.value)
+    assert message.startswith("handbook: internal error: RuntimeError: bad\\r\\n::error") and "\n" not in message
+
+
 def test_declared_words_are_text_in_the_nav_404_page_home_cards_and_diagrams(project):
     model = project.handbook / "model.yaml"
     text = model.read_text(encoding="utf-8")
