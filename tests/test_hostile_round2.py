@@ -248,6 +248,9 @@ def test_reports_print_the_first_ten_of_a_code_per_file():
         report = format_report(many + [Diagnostic("handbook/b.yaml", 3, 1, "warning", "zombie-ritual", "z")], fmt)
         assert report.count("problem ") == 10
         assert "59990 more unknown-reference in this file" in report and "handbook/b.yaml" in report
+    from generator.adapters.mkdocs.error_page import error_html  # the preview's error page too
+    page = error_html(many)
+    assert page.count("<li") == 11 and "60000 errors stop the preview" in page
 
 
 @pytest.fixture

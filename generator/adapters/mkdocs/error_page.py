@@ -18,8 +18,9 @@ from typing import Iterable, Sequence
 
 from mkdocs.structure.files import Files
 
-from .guard import dest_uri, docs_files, remove_output
+from ...diagnostics import Diagnostic, first_of_each
 from ...site import WHOLE_HANDBOOK
+from .guard import dest_uri, docs_files, remove_output
 
 
 TITLE = "The handbook has problems"
@@ -50,9 +51,13 @@ def error_html(problems: Sequence) -> str:
     """The error page: every problem (path:line:col, severity[code], message, hint), HTML-escaped;
     no file content beyond what the diagnostics quote. Needs nothing from the site."""
     place = lambda p: (p.path, getattr(p, "line", 0), getattr(p, "col", 0))  # noqa: E731
-    errors = sorted((p for p in problems if p.severity == "error"), key=place)
-    warnings = sorted((p for p in problems if p.severity != "error"), key=place)
-    count = "1 error stops" if len(errors) == 1 else f"{len(errors)} errors stop"
+    total = sum(1 for p in problems if p.severity == "error")
+    # As in every report: the first few of a code per file, then a count of the rest.
+    shown = first_of_each([p for p in problems if isinstance(p, Diagnostic)]) \
+        + [p for p in problems if not isinstance(p, Diagnostic)]
+    errors = sorted((p for p in shown if p.severity == "error"), key=place)
+    warnings = sorted((p for p in shown if p.severity != "error"), key=place)
+    count = "1 error stops" if total == 1 else f"{total} errors stop"
     parts = [f"<h1>{TITLE}</h1>",
              f"<p>{count} the preview. It comes back by itself when you save a fix; "
              "<code>handbook check</code> lists the same problems.</p>",
