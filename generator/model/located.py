@@ -154,6 +154,9 @@ def _diagnostic(rel: str, doc: Document, model: type[BaseModel], err: dict, pref
     if kind == "string_pattern_mismatch" and ctx.get("pattern") == EMAIL_PATTERN:
         return at("invalid-value", f"{field}: '{excerpt(value)}' is not an e-mail address",
                   "write the address alone, e.g. jane.doe@example.com: no ?cc= or &body= parts, spaces or quotes")
+    if kind == "string_pattern_mismatch" and len(loc) == 2 and loc[0] == "tags":  # the handbook's own tag pattern
+        return at("invalid-value", f"{field}: tag '{excerpt(value)}' does not match the tag pattern of "
+                  "handbook/model.yaml", f"tags.pattern is {excerpt(ctx.get('pattern', ''), 80)}")
     if kind == "string_pattern_mismatch":
         return at("invalid-value", f"{field}: '{excerpt(value)}' is not a valid id",
                   "use lower-case letters, digits and single hyphens, e.g. grow-the-core")
