@@ -379,7 +379,7 @@ def test_the_zensical_stage_is_never_written_through_a_link(project, outside, li
 def test_a_site_dir_holding_or_inside_a_source_is_refused_by_every_engine(repo, site_dir):
     before = repo.snapshot("handbook", "templates", "docs")
     repo.edit("mkdocs.yml", "site_name:", f"site_dir: {site_dir}\nsite_name:")
-    for args in (["build"], ["build", "--engine", "zensical"]):
+    for args in (["build"], ["build", "--engine", "properdocs"], ["build", "--engine", "zensical"]):
         if "zensical" in args:
             require_zensical()
         result = cli(repo, *args)
