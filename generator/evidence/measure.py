@@ -1,0 +1,425 @@
+"""Evidence: the declared rules that classify records, the effort models, and the aggregates per
+team and period. Only aggregates leave: effort per category (and `uncategorised`), counts, and the
+keys (and titles) of the top parents. Each file's part is cached by its identity and content stamp
+(device, inode, size, modification time) with the declarations it was read under, so `mkdocs serve`
+does not read an unchanged export again."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Callable
+
+from ..diagnostics import Diagnostic, excerpt
+from .declare import EvidenceDecl, RuleDecl, TeamColumn
+from .readers import Problems, Reading, Record, read_file
+
+UNCATEGORISED = "uncategorised"
+CACHE_FILES = 16  # file parts kept between builds of a `mkdocs serve` session
+
+
+@dataclass(frozen=True)
+class PeriodSpan:
+    """A period of the handbook, as the evidence is measured for it."""
+
+    label: str
+    start: date
+    end: date
+
+
+@dataclass
+class Cell:
+    """One team's measured allocation for one period."""
+
+    effort: dict[str, float] = field(default_factory=dict)  # category (or uncategorised) -> effort
+    items: int = 0  # issues counted
+    points: float = 0.0  # their points (estimates, `unestimated` where none)
+    parents: dict[str, dict[str, float]] = field(default_factory=dict)  # category -> parent key -> effort
+
+    @property
+    def total(self) -> float:
+        return sum(self.effort.values())
+
+    def percent(self) -> dict[str, float]:
+        """Percent per category, `uncategorised` last; sums to 100 (within rounding)."""
+        total = self.total or 1.0
+        shares = {c: v * 100 / total for c, v in sorted(self.effort.items(), key=lambda kv: -kv[1])
+                  if c != UNCATEGORISED}
+        shares[UNCATEGORISED] = self.effort.get(UNCATEGORISED, 0.0) * 100 / total
+        return shares
+
+    @property
+    def coverage(self) -> float:
+        """Percent of the effort categorised by a rule (or a parent's rule)."""
+        total = self.total
+        return 100.0 if not total else (total - self.effort.get(UNCATEGORISED, 0.0)) * 100 / total
+
+    def top(self, category: str, n: int) -> list[tuple[str, float]]:
+        """The parents that took most of a category's effort (key, effort), largest first."""
+        found = self.parents.get(category, {})
+        return sorted(((k, v) for k, v in found.items() if k), key=lambda kv: (-kv[1], kv[0]))[:n]
+
+
+@dataclass
+class Evidence:
+    """What was measured, ready for the model: per (team, period label) a Cell."""
+
+    cells: dict[tuple[str, str], Cell]
+    method: str
+    notes: list[str]
+    titles: dict[str, str]  # parent key -> title (empty when `redact: titles`)
+    links: dict[str, str]  # parent key -> address
+    unmapped: dict[tuple[str, str], int]  # (file, tracker value) -> issues
+    newest: date | None
+    files: list[str]
+
+
+# --- rules -------------------------------------------------------------------------------------
+
+def _fold(values) -> frozenset:
+    return frozenset(str(v).casefold() for v in values)
+
+
+def compile_rule(rule: RuleDecl) -> Callable[[Record], bool]:
+    """A test of a record: every key the rule names matches, each by any of its values
+    (compared without case)."""
+    tests: list[Callable[[Record], bool]] = []
+    if rule.labels is not None:
+        labels = _fold(rule.labels)
+        tests.append(lambda r: any(x.casefold() in labels for x in r.labels))
+    if rule.types is not None:
+        types = _fold(rule.types)
+        tests.append(lambda r: r.type.casefold() in types)
+    if rule.projects is not None:
+        projects = _fold(rule.projects)
+        tests.append(lambda r: r.project.casefold() in projects)
+    if rule.components is not None:
+        components = _fold(rule.components)
+        tests.append(lambda r: any(x.casefold() in components for x in r.components))
+    if rule.parents is not None:
+        parents = _fold(rule.parents)
+        tests.append(lambda r: r.key.casefold() in parents or r.parent.casefold() in parents)
+    if rule.statuses is not None:
+        statuses = _fold(rule.statuses)
+        tests.append(lambda r: r.status.casefold() in statuses)
+    for column, values in (rule.fields or {}).items():
+        wanted = _fold(values)
+        tests.append(lambda r, c=column, w=wanted: (r.fields or {}).get(c, "").casefold() in w)
+    if not tests:
+        return lambda r: True
+    if len(tests) == 1:
+        return tests[0]
+    return lambda r: all(t(r) for t in tests)
+
+
+def classifier(rules: list[RuleDecl]) -> Callable[[Record], str | None]:
+    compiled = [(compile_rule(r), r.category) for r in rules]
+
+    def classify(record: Record) -> str | None:
+        for test, category in compiled:
+            if test(record):
+                return category
+        return None
+    return classify
+
+
+# --- one file ----------------------------------------------------------------------------------
+
+@dataclass
+class FilePart:
+    """What one export contributes, before parents from other files are known."""
+
+    agg: dict[tuple, list] = field(default_factory=dict)  # (team, period, category, parent) -> [effort, items, points]
+    pending: list[tuple] = field(default_factory=list)  # (team, periods, effort, points, parent): category from the parent
+    own: dict[str, str] = field(default_factory=dict)  # key -> category, every issue a rule matched
+    parent_of: dict[str, str] = field(default_factory=dict)  # unmatched key -> its parent (inheritance chains)
+    titles: dict[str, str] = field(default_factory=dict)
+    ids: dict[str, str] = field(default_factory=dict)
+    unmapped: Counter = field(default_factory=Counter)
+    newest: date | None = None
+    spans: list[tuple] = field(default_factory=list)  # person-days: (assignees, start, end, team, category, parent)
+    notes: list[str] = field(default_factory=list)
+    format: str = ""
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def _period_finder(periods: tuple[PeriodSpan, ...]) -> Callable[[date], tuple[str, ...]]:
+    """The labels of the periods a day falls in; a day in none falls in its calendar quarter."""
+    seen: dict[date, tuple[str, ...]] = {}
+
+    def find(day: date) -> tuple[str, ...]:
+        found = seen.get(day)
+        if found is None:
+            found = tuple(p.label for p in periods if p.start <= day <= p.end) or (
+                f"{day.year}-Q{(day.month - 1) // 3 + 1}",)
+            seen[day] = found
+        return found
+    return find
+
+
+def _read_part(path: Path, rel: str, decl: EvidenceDecl, team_decl, periods: tuple[PeriodSpan, ...],
+               teams: frozenset[str]) -> FilePart:
+    part = FilePart()
+    problems = Problems(rel)
+    column = team_decl.column if isinstance(team_decl, TeamColumn) else None
+    mapping = team_decl.map if isinstance(team_decl, TeamColumn) else {}
+    whole = team_decl if isinstance(team_decl, str) else None
+    field_columns = tuple(dict.fromkeys(c for r in decl.categories for c in (r.fields or {})))
+    reading = Reading(column, field_columns, problems)
+    classify = classifier(decl.categories)
+    find = _period_finder(periods)
+    by_points = decl.effort == "points"
+    person_days = decl.effort == "person-days"
+    unestimated = decl.unestimated
+    agg, own, parent_of, titles, pending = part.agg, part.own, part.parent_of, part.titles, part.pending
+    keep_titles = decl.redact is None
+    newest = date.min
+    team_of: dict[str, str | None] = {}
+    for r in read_file(path, rel, reading):
+        parent = r.parent
+        if parent and reading.ids:
+            parent = reading.ids.get(parent, parent)
+            if parent is not r.parent:
+                r = r._replace(parent=parent)
+        category = classify(r)
+        if category is not None:
+            own[r.key] = category
+        elif parent:
+            parent_of[r.key] = parent
+        if keep_titles:
+            if r.parent_title and parent:
+                titles[parent] = r.parent_title
+            elif reading.format != "jira":
+                titles[r.key] = r.title
+        for d in (r.done, r.created):
+            if d is not None and d > newest:
+                newest = d
+        if r.canceled:
+            continue
+        if whole is not None:
+            team = whole
+        else:
+            team = team_of.get(r.team, "")
+            if team == "":
+                team = team_of[r.team] = mapping.get(r.team, r.team if r.team in teams else None)
+            if team is None:
+                part.unmapped[r.team] += 1
+                continue
+        if person_days:
+            start = r.started or r.created
+            if start is not None and r.assignees:
+                part.spans.append((r.assignees, start, r.done, team, category, parent))
+            continue
+        if r.done is None:
+            continue  # still open: counted when resolved
+        points = r.points if r.points is not None else unestimated
+        effort = points if by_points else 1.0
+        labels = find(r.done)
+        if category is None and parent:
+            pending.append((team, labels, effort, points, parent))
+            continue
+        category = category or "uncategorised"
+        for label in labels:
+            key = (team, label, category, parent)
+            slot = agg.get(key)
+            if slot is None:
+                agg[key] = [effort, 1, points]
+            else:
+                slot[0] += effort
+                slot[1] += 1
+                slot[2] += points
+    part.ids = reading.ids
+    part.newest = newest if newest != date.min else None
+    part.format = reading.format
+    part.notes = reading.notes
+    if person_days and reading.format in ("jira", "github"):
+        part.notes.append(f"{rel}: the export has no start dates; an issue counts as in progress from its creation")
+    part.diagnostics = problems.close()
+    return part
+
+
+_CACHE: dict[tuple, FilePart] = {}
+
+
+def _part(path: Path, rel: str, decl: EvidenceDecl, team_decl, periods: tuple[PeriodSpan, ...],
+          teams: frozenset[str]) -> FilePart:
+    st = path.stat()
+    team = team_decl if isinstance(team_decl, str) else team_decl.model_dump_json()
+    key = (str(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, decl.model_dump_json(exclude={"sources"}),
+           team, periods, teams)
+    found = _CACHE.get(key)
+    if found is None:
+        found = _read_part(path, rel, decl, team_decl, periods, teams)
+        if len(_CACHE) >= CACHE_FILES:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = found
+    return found
+
+
+# --- files of the project ----------------------------------------------------------------------
+
+def _files(project_dir: Path, pattern: str) -> tuple[list[tuple[Path, str]], str | None]:
+    """The project's files a source's path names, refusing paths that leave the project and links."""
+    if pattern.startswith(("/", "\\")) or ".." in Path(pattern).parts or ":" in pattern.split("/", 1)[0]:
+        return [], "the path leaves the project: write it relative to the project root, inside it"
+    root = project_dir.resolve()
+    found = []
+    for path in sorted(project_dir.glob(pattern)):
+        rel = path.relative_to(project_dir).as_posix()
+        step, linked = project_dir, False
+        for part in Path(rel).parts:
+            step = step / part
+            if step.is_symlink():
+                linked = True
+                break
+        if linked or not path.resolve().is_relative_to(root):
+            found.append((path, "symlink"))
+        elif not path.is_file():
+            if not path.is_dir():
+                found.append((path, "special"))
+        else:
+            found.append((path, ""))
+    return found, None
+
+
+def measure(decl: EvidenceDecl, project_dir: Path, periods: list[PeriodSpan], teams: set[str],
+            at: Callable[[tuple], tuple[str, int, int]]) -> tuple[Evidence | None, list[Diagnostic]]:
+    """The measured allocation of every team and period, and every problem of the exports (errors
+    mean no evidence: no site is built on a half-read export). `at` places a location in model.yaml."""
+    diags: list[Diagnostic] = []
+    parts: list[tuple[int, FilePart]] = []
+    files: list[str] = []
+    spans = tuple(periods)
+    frozen = frozenset(teams)
+    for i, source in enumerate(decl.sources):
+        paths, problem = _files(project_dir, source.path)
+        rel_m, line, col = at(("evidence", "sources", i, "path"))
+        if problem:
+            diags.append(Diagnostic(rel_m, line, col, "error", "evidence-file",
+                                    f"evidence path '{excerpt(source.path)}' is refused", problem))
+            continue
+        if not paths:
+            diags.append(Diagnostic(rel_m, line, col, "error", "evidence-file",
+                                    f"no file matches evidence path '{excerpt(source.path)}'",
+                                    "export the issues into the project (e.g. evidence/jira.csv) and commit them, "
+                                    "or correct the path"))
+            continue
+        for path, refused in paths:
+            rel = path.relative_to(project_dir).as_posix()
+            if refused:
+                diags.append(Diagnostic(rel, 0, 0, "error", "not-a-regular-file",
+                                        "a link or a file outside the project is not read" if refused == "symlink"
+                                        else "not a regular file; it is not read",
+                                        "replace the link with the export itself"))
+                continue
+            try:
+                part = _part(path, rel, decl, source.team, spans, frozen)
+            except OSError as exc:
+                diags.append(Diagnostic(rel, 0, 0, "error", "unreadable", f"cannot read file: {exc.strerror or exc}"))
+                continue
+            diags.extend(part.diagnostics)
+            parts.append((i, part))
+            files.append(rel)
+    if any(d.severity == "error" for d in diags):
+        return None, diags
+    return _combine(decl, parts, spans, files), diags
+
+
+def _combine(decl: EvidenceDecl, parts: list[tuple[int, FilePart]], periods: tuple[PeriodSpan, ...],
+             files: list[str]) -> Evidence:
+    own: dict[str, str] = {}
+    parent_of: dict[str, str] = {}
+    titles: dict[str, str] = {}
+    links: dict[str, str] = {}
+    unmapped: Counter = Counter()
+    notes: list[str] = []
+    for i, part in parts:
+        own.update(part.own)
+        parent_of.update(part.parent_of)
+        titles.update(part.titles)
+        notes.extend(part.notes)
+    for (i, part), rel in zip(parts, files):
+        for value, n in part.unmapped.items():
+            unmapped[(rel, value)] += n
+    resolved: dict[str, str | None] = {}
+
+    def category_of(key: str) -> str | None:
+        """A key's category: its own rule's, else its parent's (up the chain), else none."""
+        chain = []
+        while key and key not in resolved:
+            if key in own:
+                resolved[key] = own[key]
+                break
+            chain.append(key)
+            key = parent_of.get(key, "")
+            if key in chain:
+                break
+        found = resolved.get(key) if key else None
+        for k in chain:
+            resolved[k] = found
+        return found
+
+    cells: dict[tuple[str, str], Cell] = {}
+
+    def add(team: str, label: str, category: str, parent: str, effort: float, items: int, points: float) -> None:
+        cell = cells.get((team, label))
+        if cell is None:
+            cell = cells[(team, label)] = Cell()
+        cell.effort[category] = cell.effort.get(category, 0.0) + effort
+        cell.items += items
+        cell.points += points
+        top = cell.parents.setdefault(category, {})
+        top[parent] = top.get(parent, 0.0) + effort
+
+    for i, part in parts:
+        link = decl.sources[i].link
+        for (team, label, category, parent), (effort, items, points) in part.agg.items():
+            add(team, label, category, parent, effort, items, points)
+        for team, labels, effort, points, parent in part.pending:
+            category = category_of(parent) or UNCATEGORISED
+            for label in labels:
+                add(team, label, category, parent, effort, 1, points)
+        if decl.effort == "person-days":
+            _person_days(part, periods, category_of, add)
+        if link:
+            keys = {p for c in cells.values() for ps in c.parents.values() for p in ps if p}
+            for key in keys:
+                links.setdefault(key, link.replace("{key}", key))
+    newest = max((p.newest for _, p in parts if p.newest), default=None)
+    if decl.redact == "titles":
+        titles = {}
+    method = {"issues": "issues resolved", "points": "story points resolved",
+              "person-days": "person-days in progress"}[decl.effort]
+    return Evidence(cells, method, list(dict.fromkeys(notes)), titles, links, dict(unmapped), newest, files)
+
+
+def _working_days(start: date, end: date):
+    day = start
+    while day <= end:
+        if day.weekday() < 5:
+            yield day
+        day += timedelta(days=1)
+
+
+def _person_days(part: FilePart, periods: tuple[PeriodSpan, ...], category_of, add) -> None:
+    """Each assignee's working day is split evenly across the issues they had in progress that day
+    (an open issue is in progress up to the export's newest date)."""
+    find = _period_finder(periods)
+    last = part.newest or date.today()
+    load: Counter = Counter()
+    for people, start, end, *_ in part.spans:
+        for day in _working_days(start, end or last):
+            for person in people:
+                load[(person, day)] += 1
+    for people, start, end, team, category, parent in part.spans:
+        category = category or (category_of(parent) if parent else None) or UNCATEGORISED
+        share: dict[str, float] = {}
+        for day in _working_days(start, end or last):
+            for person in people:
+                for label in find(day):
+                    share[label] = share.get(label, 0.0) + 1 / load[(person, day)]
+        for label, effort in share.items():
+            add(team, label, category, parent, effort, 1, 0.0)
