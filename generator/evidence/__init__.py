@@ -4,6 +4,6 @@ model weighs them, and only aggregates leave this package (shares, counts, keys 
 top parents). It knows the declarations it is handed and nothing of pages."""
 
 from .declare import EvidenceDecl, RuleDecl, SourceDecl, TeamColumn
-from .measure import Cell, Evidence, PeriodSpan, measure
+from .aggregate import Cell, Evidence, PeriodSpan, measure
 
 __all__ = ["EvidenceDecl", "RuleDecl", "SourceDecl", "TeamColumn", "Cell", "Evidence", "PeriodSpan", "measure"]

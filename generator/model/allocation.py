@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Iterator
 
-from ..evidence.measure import UNCATEGORISED, Cell
+from ..evidence.aggregate import UNCATEGORISED, Cell
 from .graph import Entity, Handbook
 from .types import Period
 

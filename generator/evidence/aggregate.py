@@ -336,11 +336,19 @@ def _combine(decl: EvidenceDecl, parts: list[tuple[int, FilePart]], periods: tup
     links: dict[str, str] = {}
     unmapped: Counter = Counter()
     notes: list[str] = []
+    ids: dict[str, str] = {}
     for i, part in parts:
         own.update(part.own)
-        parent_of.update(part.parent_of)
+        ids.update(part.ids)
         titles.update(part.titles)
         notes.extend(part.notes)
+    # Jira Cloud's `Parent` is the parent's numeric id; a parent listed after its child was not
+    # known while reading, so every parent reference is translated here.
+    key_of = (lambda ref: ids.get(ref, ref)) if ids else (lambda ref: ref)
+    for i, part in parts:
+        for child, parent in part.parent_of.items():
+            parent_of[child] = key_of(parent)
+    titles = {key_of(k): v for k, v in titles.items()}
     for (i, part), rel in zip(parts, files):
         for value, n in part.unmapped.items():
             unmapped[(rel, value)] += n
@@ -377,13 +385,14 @@ def _combine(decl: EvidenceDecl, parts: list[tuple[int, FilePart]], periods: tup
     for i, part in parts:
         link = decl.sources[i].link
         for (team, label, category, parent), (effort, items, points) in part.agg.items():
-            add(team, label, category, parent, effort, items, points)
+            add(team, label, category, key_of(parent), effort, items, points)
         for team, labels, effort, points, parent in part.pending:
+            parent = key_of(parent)
             category = category_of(parent) or UNCATEGORISED
             for label in labels:
                 add(team, label, category, parent, effort, 1, points)
         if decl.effort == "person-days":
-            _person_days(part, periods, category_of, add)
+            _person_days(part, periods, category_of, add, key_of)
         if link:
             keys = {p for c in cells.values() for ps in c.parents.values() for p in ps if p}
             for key in keys:
@@ -404,7 +413,7 @@ def _working_days(start: date, end: date):
         day += timedelta(days=1)
 
 
-def _person_days(part: FilePart, periods: tuple[PeriodSpan, ...], category_of, add) -> None:
+def _person_days(part: FilePart, periods: tuple[PeriodSpan, ...], category_of, add, key_of) -> None:
     """Each assignee's working day is split evenly across the issues they had in progress that day
     (an open issue is in progress up to the export's newest date)."""
     find = _period_finder(periods)
@@ -415,6 +424,7 @@ def _person_days(part: FilePart, periods: tuple[PeriodSpan, ...], category_of, a
             for person in people:
                 load[(person, day)] += 1
     for people, start, end, team, category, parent in part.spans:
+        parent = key_of(parent)
         category = category or (category_of(parent) if parent else None) or UNCATEGORISED
         share: dict[str, float] = {}
         for day in _working_days(start, end or last):
