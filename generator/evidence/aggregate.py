@@ -15,7 +15,7 @@ from typing import Callable
 
 from ..diagnostics import Diagnostic, excerpt
 from .declare import EvidenceDecl, RuleDecl, TeamColumn
-from .readers import Problems, Reading, Record, read_file
+from .readers import CANCELED, NONE, Plan, Problems, Reading, dater, number, read_file
 
 UNCATEGORISED = "uncategorised"
 CACHE_FILES = 16  # file parts kept between builds of a `mkdocs serve` session
@@ -79,51 +79,78 @@ class Evidence:
 
 # --- rules -------------------------------------------------------------------------------------
 
-def _fold(values) -> frozenset:
-    return frozenset(str(v).casefold() for v in values)
+class Classifier:
+    """The ordered rules, compiled against one export's plan. A rule matches when every key it
+    names matches, a key when any of its values does (without case); the first rule that matches
+    wins. Each key gives, for a row's value, the bit mask of the rules it lets pass (a rule that
+    does not name the key lets every value pass); the row's rules are the AND of its keys' masks.
+    Masks are remembered per distinct value, so a row costs a few dictionary look-ups."""
 
+    def __init__(self, rules: list[RuleDecl], plan: Plan) -> None:
+        self.categories = [r.category for r in rules]
+        everything = (1 << len(rules)) - 1
+        self.keys: list[tuple] = []  # (columns, separator, memo, values per rule, mask of rules naming it)
 
-def compile_rule(rule: RuleDecl) -> Callable[[Record], bool]:
-    """A test of a record: every key the rule names matches, each by any of its values
-    (compared without case)."""
-    tests: list[Callable[[Record], bool]] = []
-    if rule.labels is not None:
-        labels = _fold(rule.labels)
-        tests.append(lambda r: any(x.casefold() in labels for x in r.labels))
-    if rule.types is not None:
-        types = _fold(rule.types)
-        tests.append(lambda r: r.type.casefold() in types)
-    if rule.projects is not None:
-        projects = _fold(rule.projects)
-        tests.append(lambda r: r.project.casefold() in projects)
-    if rule.components is not None:
-        components = _fold(rule.components)
-        tests.append(lambda r: any(x.casefold() in components for x in r.components))
-    if rule.parents is not None:
-        parents = _fold(rule.parents)
-        tests.append(lambda r: r.key.casefold() in parents or r.parent.casefold() in parents)
-    if rule.statuses is not None:
-        statuses = _fold(rule.statuses)
-        tests.append(lambda r: r.status.casefold() in statuses)
-    for column, values in (rule.fields or {}).items():
-        wanted = _fold(values)
-        tests.append(lambda r, c=column, w=wanted: (r.fields or {}).get(c, "").casefold() in w)
-    if not tests:
-        return lambda r: True
-    if len(tests) == 1:
-        return tests[0]
-    return lambda r: all(t(r) for t in tests)
+        def key(columns: tuple[int, ...], sep: str | None, wanted: list[set[str] | None]) -> None:
+            naming = sum(1 << i for i, w in enumerate(wanted) if w is not None)
+            if naming:
+                self.keys.append((columns, sep, {}, wanted, everything & ~naming))
 
+        def values(name: str) -> list[set[str] | None]:
+            return [None if getattr(r, name) is None else {str(v).casefold() for v in getattr(r, name)} for r in rules]
 
-def classifier(rules: list[RuleDecl]) -> Callable[[Record], str | None]:
-    compiled = [(compile_rule(r), r.category) for r in rules]
+        key(plan.labels, plan.label_sep, values("labels"))
+        key((plan.type,), None, values("types"))
+        key((plan.project,), None, values("projects"))
+        key(plan.components, None, values("components"))
+        key((plan.status,), None, values("statuses"))
+        for column in dict.fromkeys(c for r in rules for c in (r.fields or {})):
+            key((plan.fields.get(column, NONE),), None,
+                [None if r.fields is None or column not in r.fields else {v.casefold() for v in r.fields[column]}
+                 for r in rules])
+        parents = values("parents")
+        self.parent_memo: dict[str, int] = {}
+        self.parents = parents
+        self.parent_naming = sum(1 << i for i, w in enumerate(parents) if w is not None)
+        self.everything = everything
 
-    def classify(record: Record) -> str | None:
-        for test, category in compiled:
-            if test(record):
-                return category
-        return None
-    return classify
+    def _mask(self, value: str, wanted: list[set[str] | None]) -> int:
+        folded = value.casefold()
+        return sum(1 << i for i, w in enumerate(wanted) if w is not None and folded in w)
+
+    def __call__(self, cells: list[str], key: str, parent: str) -> str | None:
+        mask = self.everything
+        for columns, sep, memo, wanted, others in self.keys:
+            hit = 0
+            for column in columns:
+                cell = cells[column]
+                if not cell:
+                    continue
+                for value in (cell.split(sep) if sep else (cell,)):
+                    found = memo.get(value)
+                    if found is None:
+                        found = memo[value] = self._mask(value.strip(), wanted)
+                    hit |= found
+            mask &= hit | others
+            if not mask:
+                return None
+        if self.parent_naming:
+            # `parents` matches the issue itself or its parent (an epic and its stories).
+            memo = self.parent_memo
+            found = memo.get(parent)
+            if found is None:
+                found = memo[parent] = self._mask(parent, self.parents) if parent else 0
+            own = self._mask(key, self.parents) if key.casefold() in self._all_parents() else 0
+            mask &= found | own | (self.everything & ~self.parent_naming)
+        if not mask:
+            return None
+        return self.categories[(mask & -mask).bit_length() - 1]
+
+    def _all_parents(self) -> set[str]:
+        found = self.__dict__.get("_parents_all")
+        if found is None:
+            found = self.__dict__["_parents_all"] = set().union(*(w for w in self.parents if w is not None))
+        return found
 
 
 # --- one file ----------------------------------------------------------------------------------
@@ -162,6 +189,8 @@ def _period_finder(periods: tuple[PeriodSpan, ...]) -> Callable[[date], tuple[st
 
 def _read_part(path: Path, rel: str, decl: EvidenceDecl, team_decl, periods: tuple[PeriodSpan, ...],
                teams: frozenset[str]) -> FilePart:
+    """One export read, classified and aggregated in one pass over its rows (the hot loop of
+    bench_evidence.py: look-ups in small remembered dictionaries, no object per row)."""
     part = FilePart()
     problems = Problems(rel)
     column = team_decl.column if isinstance(team_decl, TeamColumn) else None
@@ -169,73 +198,95 @@ def _read_part(path: Path, rel: str, decl: EvidenceDecl, team_decl, periods: tup
     whole = team_decl if isinstance(team_decl, str) else None
     field_columns = tuple(dict.fromkeys(c for r in decl.categories for c in (r.fields or {})))
     reading = Reading(column, field_columns, problems)
-    classify = classifier(decl.categories)
+    plan, rows = read_file(path, rel, reading)
+    if plan is None:
+        part.diagnostics = problems.close()
+        return part
+    classify = Classifier(decl.categories, plan)
     find = _period_finder(periods)
-    by_points = decl.effort == "points"
-    person_days = decl.effort == "person-days"
-    unestimated = decl.unestimated
-    agg, own, parent_of, titles, pending = part.agg, part.own, part.parent_of, part.titles, part.pending
+    day = dater(problems)
+    by_points, person_days, unestimated = decl.effort == "points", decl.effort == "person-days", decl.unestimated
+    agg, own, parent_of, titles, pending, ids = part.agg, part.own, part.parent_of, part.titles, part.pending, part.ids
     keep_titles = decl.redact is None
-    newest = date.min
+    title_of_parent = keep_titles and plan.parent_title != NONE
+    title_of_each = keep_titles and plan.parent_title == NONE and plan.format != "jira"
+    i_key, i_status, i_done, i_created, i_parent = plan.key, plan.status, plan.done, plan.created, plan.parent
+    i_title, i_ptitle, i_team, i_points, i_id = plan.title, plan.parent_title, plan.team, plan.points, plan.issue_id
+    i_canceled, i_resolution, i_started = plan.canceled, plan.resolution, plan.started
+    assignees, sep = plan.assignees, plan.label_sep
+    canceled_memo: dict[str, bool] = {}
     team_of: dict[str, str | None] = {}
-    for r in read_file(path, rel, reading):
-        parent = r.parent
-        if parent and reading.ids:
-            parent = reading.ids.get(parent, parent)
-            if parent is not r.parent:
-                r = r._replace(parent=parent)
-        category = classify(r)
+    unmapped = part.unmapped
+    newest = date.min
+    for row, cells in rows:
+        key, parent = cells[i_key], cells[i_parent]
+        if i_id != NONE:
+            ids[cells[i_id]] = key
+        category = classify(cells, key, parent)
         if category is not None:
-            own[r.key] = category
+            own[key] = category
         elif parent:
-            parent_of[r.key] = parent
-        if keep_titles:
-            if r.parent_title and parent:
-                titles[parent] = r.parent_title
-            elif reading.format != "jira":
-                titles[r.key] = r.title
-        for d in (r.done, r.created):
-            if d is not None and d > newest:
-                newest = d
-        if r.canceled:
+            parent_of[key] = parent
+        if title_of_parent:
+            if parent:
+                titles[parent] = cells[i_ptitle]
+        elif title_of_each:
+            titles[key] = cells[i_title]
+        done_text, created_text = cells[i_done], cells[i_created]
+        done = day(done_text, row, i_done + 1) if done_text else None
+        created = day(created_text, row, i_created + 1) if created_text else None
+        if done is not None and done > newest:
+            newest = done
+        if created is not None and created > newest:
+            newest = created
+        status = cells[i_status]
+        canceled = canceled_memo.get(status)
+        if canceled is None:
+            canceled = canceled_memo[status] = status.casefold() in CANCELED
+        if canceled or cells[i_canceled] or cells[i_resolution].casefold() in CANCELED:
             continue
         if whole is not None:
             team = whole
         else:
-            team = team_of.get(r.team, "")
+            value = cells[i_team]
+            team = team_of.get(value, "")
             if team == "":
-                team = team_of[r.team] = mapping.get(r.team, r.team if r.team in teams else None)
+                team = team_of[value] = mapping.get(value, value if value in teams else None)
             if team is None:
-                part.unmapped[r.team] += 1
+                unmapped[value] += 1
                 continue
         if person_days:
-            start = r.started or r.created
-            if start is not None and r.assignees:
-                part.spans.append((r.assignees, start, r.done, team, category, parent))
+            start = day(cells[i_started], row, i_started + 1) if i_started != NONE else created
+            people = tuple(p.strip() for i in assignees for p in (cells[i].split(sep) if sep else (cells[i],))
+                           if p.strip())
+            if start is not None and people:
+                part.spans.append((people, start, done, team, category, parent))
             continue
-        if r.done is None:
+        if done is None:
             continue  # still open: counted when resolved
-        points = r.points if r.points is not None else unestimated
+        text = cells[i_points]
+        points = (number(text, row, i_points + 1, problems) if text else None)
+        if points is None:
+            points = unestimated
         effort = points if by_points else 1.0
-        labels = find(r.done)
+        labels = find(done)
         if category is None and parent:
             pending.append((team, labels, effort, points, parent))
             continue
-        category = category or "uncategorised"
+        category = category or UNCATEGORISED
         for label in labels:
-            key = (team, label, category, parent)
-            slot = agg.get(key)
+            slot_key = (team, label, category, parent)
+            slot = agg.get(slot_key)
             if slot is None:
-                agg[key] = [effort, 1, points]
+                agg[slot_key] = [effort, 1, points]
             else:
                 slot[0] += effort
                 slot[1] += 1
                 slot[2] += points
-    part.ids = reading.ids
     part.newest = newest if newest != date.min else None
     part.format = reading.format
     part.notes = reading.notes
-    if person_days and reading.format in ("jira", "github"):
+    if person_days and i_started == NONE:
         part.notes.append(f"{rel}: the export has no start dates; an issue counts as in progress from its creation")
     part.diagnostics = problems.close()
     return part

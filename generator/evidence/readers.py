@@ -12,35 +12,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Callable, Iterator, NamedTuple
+from typing import Callable, Iterator
 
 from ..diagnostics import Diagnostic, excerpt
 
 MAX_PROBLEMS = 5  # of one code per file; the rest are counted
 csv.field_size_limit(1 << 24)  # a long description is not an error (its text is never kept)
-
-
-class Record(NamedTuple):
-    """One issue as the rules and effort models need it (never descriptions, comments or e-mails)."""
-
-    key: str
-    title: str
-    type: str
-    status: str
-    project: str
-    team: str  # the tracker's value in the team column ('' when the source names one team)
-    labels: tuple
-    components: tuple
-    parent: str  # the parent's key ('' when none)
-    parent_title: str
-    points: float | None
-    created: date | None
-    started: date | None
-    done: date | None  # resolved, completed or closed
-    canceled: bool
-    assignees: tuple
-    fields: dict | None  # declared `fields:` columns only
-    row: int
 
 
 class Problems:
@@ -84,10 +61,14 @@ def day_parser() -> Callable[[str], date]:
     seen: dict[str, date] = {}
 
     def parse(text: str) -> date:
-        found = seen.get(text)
+        part = text.partition(" ")[0] or text.strip().partition(" ")[0]
+        if len(part) > 10 and part[4:5] == "-":
+            part = part[:10]  # an ISO timestamp: its day
+        found = seen.get(part)
         if found is not None:
             return found
-        part = text.strip().split(" ", 1)[0].split("T", 1)[0]
+        text = part
+        part = part.strip()
         for pattern, order in _DATE_FORMS:
             m = pattern.match(part)
             if not m:
@@ -113,25 +94,54 @@ def day_parser() -> Callable[[str], date]:
 
 # --- reading a file ------------------------------------------------------------------------------
 
-CANCELED = {"canceled", "cancelled", "won't do", "wont do", "won't fix", "declined", "duplicate", "rejected",
-            "cannot reproduce", "not planned", "obsolete"}
+CANCELED = frozenset({"canceled", "cancelled", "won't do", "wont do", "won't fix", "declined", "duplicate", "rejected",
+                      "cannot reproduce", "not planned", "not_planned", "obsolete"})
 JIRA_POINTS = ("Custom field (Story Points)", "Custom field (Story point estimate)")
 JIRA_PARENT = ("Parent key", "Parent", "Parent id", "Custom field (Epic Link)")
 JIRA_REQUIRED = ("Issue key", "Summary", "Issue Type", "Status", "Created", "Resolved")
 LINEAR_REQUIRED = ("ID", "Title", "Status", "Created", "Completed")
 GITHUB_FIELDS = "number, title, state, labels, assignees, created_at|createdAt, closed_at|closedAt, milestone"
+NONE = -1  # a column the export lacks: every row gets one empty cell at its end, which -1 reads
+
+
+@dataclass
+class Plan:
+    """Where an export keeps what the rules and effort models read, as column indexes into each
+    row (NONE where it has no such column). Descriptions, comments and e-mails are never read."""
+
+    format: str
+    key: int
+    title: int
+    status: int
+    created: int
+    done: int  # Resolved, Completed, closed_at
+    type: int = NONE
+    project: int = NONE
+    team: int = NONE
+    labels: tuple[int, ...] = ()
+    label_sep: str | None = None  # labels joined in one cell (Linear: ", ")
+    components: tuple[int, ...] = ()
+    parent: int = NONE
+    parent_title: int = NONE
+    points: int = NONE
+    started: int = NONE
+    canceled: int = NONE  # a cell that, when not empty, says the issue was canceled (Linear's `Canceled`)
+    resolution: int = NONE
+    assignees: tuple[int, ...] = ()
+    issue_id: int = NONE  # Jira Cloud: `Parent` holds this numeric id, not the key
+    fields: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
 class Reading:
-    """What a reader needs from the declarations."""
+    """What a reader needs from the declarations, and what it found."""
 
     team_column: str | None
     field_columns: tuple[str, ...] = ()
     problems: Problems | None = None
     format: str = ""
     notes: list[str] = field(default_factory=list)
-    ids: dict[str, str] = field(default_factory=dict)  # Jira Cloud: numeric issue id -> key
+    seen: str = ""  # the headers, for hints
 
 
 def open_text(path: Path, problems: Problems):
@@ -145,49 +155,39 @@ def open_text(path: Path, problems: Problems):
     return open(path, encoding="utf-8-sig", newline="")
 
 
-def read_file(path: Path, rel: str, reading: Reading) -> Iterator[Record]:
-    """Every record of one export, in file order; problems go to `reading.problems`."""
-    problems = reading.problems
-    assert problems is not None
+Rows = Iterator[tuple[int, list[str]]]
+
+
+def read_file(path: Path, rel: str, reading: Reading) -> tuple[Plan | None, Rows]:
+    """The plan of one export and its rows (row number, cells plus one empty cell), in file order;
+    problems go to `reading.problems`. No plan: the file cannot be read (problems say why)."""
     if path.suffix.lower() == ".json":
-        yield from _github(path, reading)
-        return
+        return _github(path, reading)
+    problems = reading.problems
     handle = open_text(path, problems)
     if handle is None:
-        return
+        return None, iter(())
+    reader = csv.reader(handle)
+    try:
+        header = next(reader, None)
+    except (UnicodeDecodeError, csv.Error) as exc:
+        handle.close()
+        problems.add(1, 1, "evidence-format", f"the header cannot be read: {excerpt(exc, 80)}",
+                     "save the export as CSV UTF-8")
+        return None, iter(())
+    plan = _plan(header, reading) if header else None
+    if not header:
+        problems.add(1, 1, "evidence-format", "the file is empty", "export the issues again")
+    if plan is None:
+        handle.close()
+        return None, iter(())
+    return plan, _rows(handle, reader, len(header), reading)
+
+
+def _rows(handle, reader, width: int, reading: Reading) -> Rows:
+    problems = reading.problems
+    row = 1
     with handle:
-        reader = csv.reader(handle)
-        try:
-            header = next(reader, None)
-        except (UnicodeDecodeError, csv.Error) as exc:
-            problems.add(1, 1, "evidence-format", f"the header cannot be read: {excerpt(exc, 80)}",
-                         "save the export as CSV UTF-8")
-            return
-        if not header:
-            problems.add(1, 1, "evidence-format", "the file is empty", "export the issues again")
-            return
-        seen = ", ".join(excerpt(h, 30) for h in header[:12]) + (", …" if len(header) > 12 else "")
-        if len(header) == 1 and any(d in header[0] for d in ";\t|"):
-            sep = next(d for d in ";\t|" if d in header[0])
-            problems.add(1, 1, "evidence-format", f"the columns are separated by {sep!r}, not commas",
-                         f"headers seen: {excerpt(header[0], 80)}; export as comma-separated CSV (Jira, Linear) or "
-                         "save with commas")
-            return
-        if "Issue key" in header:
-            reading.format = "jira"
-            make = _jira_rows(header, reading, seen)
-        elif "ID" in header and "Title" in header:
-            reading.format = "linear"
-            make = _linear_rows(header, reading, seen)
-        else:
-            problems.add(1, 1, "evidence-format", "the format of this export is not known",
-                         f"headers seen: {seen}; expected a Jira CSV ({', '.join(JIRA_REQUIRED)}), a Linear CSV "
-                         f"({', '.join(LINEAR_REQUIRED)}) or GitHub issues JSON")
-            return
-        if make is None:
-            return
-        width = len(header)
-        row = 1
         try:
             for cells in reader:
                 row += 1
@@ -196,34 +196,80 @@ def read_file(path: Path, rel: str, reading: Reading) -> Iterator[Record]:
                         continue
                     problems.add(row, min(len(cells), width) + 1, "evidence-row",
                                  f"row {row} has {len(cells)} cells, the header {width}",
-                                 f"a quote left open or a separator inside an unquoted cell; headers: {seen}")
+                                 f"a quote left open or a separator inside an unquoted cell; headers: {reading.seen}")
                     continue
-                record = make(cells, row)
-                if record is not None:
-                    yield record
+                cells.append("")
+                yield row, cells
         except UnicodeDecodeError:
             problems.add(row + 1, 1, "evidence-format", "the file is not UTF-8 text from here on",
                          "save the export as CSV UTF-8")
         except csv.Error as exc:
             problems.add(row + 1, 1, "evidence-row", f"the row cannot be read: {excerpt(exc, 80)}",
-                         f"a quote left open; headers: {seen}")
+                         f"a quote left open; headers: {reading.seen}")
 
 
-def _missing(header: list[str], required: tuple[str, ...], reading: Reading, seen: str, what: str) -> bool:
-    missing = [c for c in required if c not in header]
+def _plan(header: list[str], reading: Reading) -> Plan | None:
+    problems = reading.problems
+    seen = reading.seen = ", ".join(excerpt(h, 30) for h in header[:12]) + (", …" if len(header) > 12 else "")
+    if len(header) == 1 and any(d in header[0] for d in ";\t|"):
+        sep = next(d for d in ";\t|" if d in header[0])
+        problems.add(1, 1, "evidence-format", f"the columns are separated by {sep!r}, not commas",
+                     f"headers seen: {excerpt(header[0], 80)}; export as comma-separated CSV (Jira: Issue key, "
+                     f"Summary, …; Linear: ID, Title, …)")
+        return None
+    first: dict[str, int] = {}
+    for i, h in enumerate(header):
+        first.setdefault(h, i)
+    get = first.get
+    if "Issue key" in first:
+        reading.format = "jira"
+        if _missing(first, JIRA_REQUIRED, reading, "Jira"):
+            return None
+        parent = next((c for c in JIRA_PARENT if c in first), None)
+        if parent is None:
+            reading.notes.append("a Jira export without a parent column (Parent, Parent id, Custom field (Epic "
+                                 "Link)): no issue inherits its parent's category")
+        return Plan("jira", first["Issue key"], first["Summary"], first["Status"], first["Created"], first["Resolved"],
+                    type=first["Issue Type"], project=get("Project key", NONE),
+                    team=first[reading.team_column] if reading.team_column else NONE,
+                    labels=tuple(i for i, h in enumerate(header) if h == "Labels"),
+                    components=tuple(i for i, h in enumerate(header) if h == "Component/s"),
+                    parent=first[parent] if parent else NONE, parent_title=get("Parent summary", NONE),
+                    points=next((first[c] for c in JIRA_POINTS if c in first), NONE),
+                    resolution=get("Resolution", NONE),
+                    assignees=tuple(i for i, h in enumerate(header) if h == "Assignee"),
+                    issue_id=get("Issue id", NONE) if parent in ("Parent", "Parent id") else NONE,
+                    fields={c: first[c] for c in reading.field_columns})
+    if "ID" in first and "Title" in first:
+        reading.format = "linear"
+        if _missing(first, LINEAR_REQUIRED, reading, "Linear"):
+            return None
+        return Plan("linear", first["ID"], first["Title"], first["Status"], first["Created"], first["Completed"],
+                    project=get("Project", NONE), team=first[reading.team_column] if reading.team_column else NONE,
+                    labels=(get("Labels", NONE),) if "Labels" in first else (), label_sep=",",
+                    parent=get("Parent issue", NONE), points=get("Estimate", NONE), started=get("Started", NONE),
+                    canceled=get("Canceled", NONE), assignees=(get("Assignee", NONE),) if "Assignee" in first else (),
+                    fields={c: first[c] for c in reading.field_columns})
+    problems.add(1, 1, "evidence-format", "the format of this export is not known",
+                 f"headers seen: {seen}; expected a Jira CSV ({', '.join(JIRA_REQUIRED)}), a Linear CSV "
+                 f"({', '.join(LINEAR_REQUIRED)}) or GitHub issues JSON")
+    return None
+
+
+def _missing(first: dict[str, int], required: tuple[str, ...], reading: Reading, what: str) -> bool:
+    missing = [c for c in required if c not in first]
     for c in reading.field_columns + ((reading.team_column,) if reading.team_column else ()):
-        if c not in header and c not in missing:
+        if c not in first and c not in missing:
             missing.append(c)
     if missing:
         reading.problems.add(1, 1, "evidence-format", f"the {what} export has no column {', '.join(map(repr, missing))}",
-                             f"headers seen: {seen}; expected: {', '.join(required)}, and the columns model.yaml "
-                             "names (team column, fields)")
+                             f"headers seen: {reading.seen}; expected: {', '.join(required)}, and the columns "
+                             "model.yaml names (team column, fields)")
     return bool(missing)
 
 
-def _number(text: str, row: int, col: int, problems: Problems) -> float | None:
-    if not text:
-        return None
+def number(text: str, row: int, col: int, problems: Problems) -> float | None:
+    """An estimate; a problem at its cell when it is not a number from 0 to 1,000,000."""
     try:
         value = float(text.replace(",", "."))
     except ValueError:
@@ -237,124 +283,66 @@ def _number(text: str, row: int, col: int, problems: Problems) -> float | None:
     return value
 
 
-def _dater(problems: Problems, seen: str):
+def dater(problems: Problems) -> Callable[[str, int, int], date | None]:
+    """A reader of date cells: None for an empty cell or (with a problem at the cell) an unknown form."""
     parse = day_parser()
 
-    def day(cells: list[str], i: int, row: int) -> date | None:
-        if i < 0:
-            return None
-        text = cells[i]
+    def day(text: str, row: int, col: int) -> date | None:
         if not text:
             return None
         try:
             return parse(text)
         except ValueError:
-            problems.add(row, i + 1, "evidence-date", f"'{excerpt(text, 30)}' is not a date the reader understands",
+            problems.add(row, col, "evidence-date", f"'{excerpt(text, 30)}' is not a date the reader understands",
                          DATE_HINT)
             return None
     return day
 
 
-def _jira_rows(header: list[str], reading: Reading, seen: str):
-    problems = reading.problems
-    if _missing(header, JIRA_REQUIRED, reading, seen, "Jira"):
-        return None
-    first = {}
-    for i, h in enumerate(header):
-        first.setdefault(h, i)
-    labels = tuple(i for i, h in enumerate(header) if h == "Labels")
-    components = tuple(i for i, h in enumerate(header) if h == "Component/s")
-    assignees = tuple(i for i, h in enumerate(header) if h == "Assignee")
-    i_key, i_title, i_type, i_status = first["Issue key"], first["Summary"], first["Issue Type"], first["Status"]
-    i_created, i_resolved = first["Created"], first["Resolved"]
-    i_project = first.get("Project key", -1)
-    i_team = first[reading.team_column] if reading.team_column else -1
-    i_resolution = first.get("Resolution", -1)
-    i_points = next((first[c] for c in JIRA_POINTS if c in first), -1)
-    parent_col = next((c for c in JIRA_PARENT if c in first), None)
-    i_parent = first[parent_col] if parent_col else -1
-    i_parent_title = first.get("Parent summary", -1)
-    # Jira Cloud's `Parent` holds the parent's numeric id: its key is found through `Issue id`.
-    i_id = first.get("Issue id", -1)
-    ids = reading.ids if parent_col in ("Parent", "Parent id") and i_id >= 0 else None
-    fields = {c: first[c] for c in reading.field_columns}
-    if parent_col is None:
-        reading.notes.append("no parent column (Parent, Parent id or Custom field (Epic Link)): no inheritance")
-    day = _dater(problems, seen)
-
-    def make(cells: list[str], row: int) -> Record:
-        status = cells[i_status]
-        resolution = cells[i_resolution] if i_resolution >= 0 else ""
-        parent = cells[i_parent] if i_parent >= 0 else ""
-        if ids is not None:
-            ids[cells[i_id]] = cells[i_key]
-        return Record(
-            cells[i_key], cells[i_title], cells[i_type], status, cells[i_project] if i_project >= 0 else "",
-            cells[i_team] if i_team >= 0 else "",
-            tuple(cells[i] for i in labels if cells[i]), tuple(cells[i] for i in components if cells[i]),
-            parent, cells[i_parent_title] if i_parent_title >= 0 else "",
-            _number(cells[i_points], row, i_points + 1, problems) if i_points >= 0 and cells[i_points] else None,
-            day(cells, i_created, row), None, day(cells, i_resolved, row),
-            status.lower() in CANCELED or resolution.lower() in CANCELED,
-            tuple(cells[i] for i in assignees if cells[i]),
-            {c: cells[i] for c, i in fields.items()} if fields else None, row)
-    return make
+# GitHub items become rows of these cells (then one empty cell), read by GITHUB_PLAN.
+_G = ["key", "title", "state", "created", "closed", "milestone", "team", "labels", "reason", "assignees"]
+LABEL_SEP = "\x1f"  # GitHub labels may hold commas
 
 
-def _linear_rows(header: list[str], reading: Reading, seen: str):
-    problems = reading.problems
-    if _missing(header, LINEAR_REQUIRED, reading, seen, "Linear"):
-        return None
-    first = {}
-    for i, h in enumerate(header):
-        first.setdefault(h, i)
-    get = first.get
-    i_key, i_title, i_status = first["ID"], first["Title"], first["Status"]
-    i_created, i_completed = first["Created"], first["Completed"]
-    i_started, i_canceled, i_estimate = get("Started", -1), get("Canceled", -1), get("Estimate", -1)
-    i_project, i_labels, i_parent = get("Project", -1), get("Labels", -1), get("Parent issue", -1)
-    i_assignee = get("Assignee", -1)
-    i_team = first[reading.team_column] if reading.team_column else -1
-    fields = {c: first[c] for c in reading.field_columns}
-    day = _dater(problems, seen)
-
-    def make(cells: list[str], row: int) -> Record:
-        status = cells[i_status]
-        labels = tuple(s for s in (x.strip() for x in cells[i_labels].split(",")) if s) if i_labels >= 0 else ()
-        return Record(
-            cells[i_key], cells[i_title], "", status, cells[i_project] if i_project >= 0 else "",
-            cells[i_team] if i_team >= 0 else "", labels, (), cells[i_parent] if i_parent >= 0 else "", "",
-            _number(cells[i_estimate], row, i_estimate + 1, problems) if i_estimate >= 0 and cells[i_estimate] else None,
-            day(cells, i_created, row), day(cells, i_started, row), day(cells, i_completed, row),
-            (i_canceled >= 0 and bool(cells[i_canceled])) or status.lower() in CANCELED,
-            (cells[i_assignee],) if i_assignee >= 0 and cells[i_assignee] else (),
-            {c: cells[i] for c, i in fields.items()} if fields else None, row)
-    return make
-
-
-def _github(path: Path, reading: Reading) -> Iterator[Record]:
+def _github(path: Path, reading: Reading) -> tuple[Plan | None, Rows]:
     """GitHub's REST list shape or `gh issue list --json …`; pull requests are left out (the issue
     they close carries the work). Rows are the items, counted from 1."""
     problems = reading.problems
     reading.format = "github"
+    reading.seen = GITHUB_FIELDS
     handle = open_text(path, problems)
     if handle is None:
-        return
+        return None, iter(())
     try:
         with handle:
             items = json.load(handle)
     except UnicodeDecodeError:
         problems.add(1, 1, "evidence-format", "the file is not UTF-8 text", "save the export as UTF-8")
-        return
+        return None, iter(())
     except json.JSONDecodeError as exc:
         problems.add(exc.lineno, exc.colno, "evidence-format", f"not valid JSON: {excerpt(exc.msg, 60)}",
-                     "export with `gh issue list --json …` or the REST API's list of issues")
-        return
+                     f"export with `gh issue list --json …` or the REST API's list of issues ({GITHUB_FIELDS})")
+        return None, iter(())
     if not isinstance(items, list):
         problems.add(1, 1, "evidence-format", "a GitHub export is a list of issues, this is not a list",
                      f"expected a list of objects with {GITHUB_FIELDS}")
-        return
-    day = day_parser()
+        return None, iter(())
+    fields = {c: len(_G) + k for k, c in enumerate(reading.field_columns)}
+    at = {name: i for i, name in enumerate(_G)}
+    plan = Plan("github", at["key"], at["title"], at["state"], at["created"], at["closed"], project=at["milestone"],
+                team=at["team"] if reading.team_column else NONE, labels=(at["labels"],), label_sep=LABEL_SEP,
+                canceled=at["reason"], assignees=(at["assignees"],), fields=fields)
+    return plan, _github_rows(items, reading)
+
+
+def _text(value) -> str:
+    if isinstance(value, dict):
+        return str(value.get("title") or value.get("name") or value.get("login") or "")
+    return "" if value is None else str(value)
+
+
+def _github_rows(items: list, reading: Reading) -> Rows:
+    problems = reading.problems
     for n, item in enumerate(items, 1):
         if not isinstance(item, dict):
             problems.add(n, 1, "evidence-row", f"item {n} is not an object", f"expected {GITHUB_FIELDS}")
@@ -369,25 +357,15 @@ def _github(path: Path, reading: Reading) -> Iterator[Record]:
             problems.add(n, 1, "evidence-format", f"item {n} has no {', '.join(missing)}",
                          f"keys seen: {keys}; expected: {GITHUB_FIELDS}")
             continue
-        dates = []
-        for names in (("created_at", "createdAt"), ("closed_at", "closedAt")):
-            text = next((item[k] for k in names if item.get(k)), None)
-            try:
-                dates.append(day(text) if isinstance(text, str) else None)
-            except ValueError:
-                problems.add(n, 1, "evidence-date", f"item {n}: '{excerpt(text, 30)}' is not a date", DATE_HINT)
-                dates.append(None)
-        labels = tuple(str(x.get("name", "")) if isinstance(x, dict) else str(x) for x in item.get("labels") or ())
-        people = tuple(str(x.get("login", "")) if isinstance(x, dict) else str(x) for x in item.get("assignees") or ())
-        milestone = item.get("milestone")
-        milestone = str(milestone.get("title", "")) if isinstance(milestone, dict) else ""
-        state = str(item.get("state", "")).lower()
-        reason = str(item.get("state_reason") or item.get("stateReason") or "").lower()
-        team = ""
-        if reading.team_column:
-            value = item.get(reading.team_column)
-            team = str(value.get("title", value.get("name", ""))) if isinstance(value, dict) else str(value or "")
-        fields = {c: str(item.get(c, "")) for c in reading.field_columns} or None
-        yield Record(f"#{item['number']}", str(item["title"]), "", state, milestone, team, labels, (), "", "",
-                     None, dates[0], None, dates[1] if state == "closed" else None, reason in CANCELED or
-                     reason == "not_planned", people, fields, n)
+        state = _text(item.get("state")).lower()
+        reason = _text(item.get("state_reason") or item.get("stateReason")).lower()
+        closed = _text(item.get("closed_at") or item.get("closedAt")) if state == "closed" else ""
+        labels = LABEL_SEP.join(_text(x) for x in item.get("labels") or ())
+        people = LABEL_SEP.join(_text(x) for x in item.get("assignees") or ())
+        cells = [f"#{item['number']}", _text(item["title"]), state,
+                 _text(item.get("created_at") or item.get("createdAt")), closed, _text(item.get("milestone")),
+                 _text(item.get(reading.team_column)) if reading.team_column else "", labels,
+                 "canceled" if reason in CANCELED else "", people]
+        cells += [_text(item.get(c)) for c in reading.field_columns]
+        cells.append("")
+        yield n, cells
