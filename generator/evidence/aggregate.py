@@ -6,8 +6,9 @@ does not read an unchanged export again."""
 
 from __future__ import annotations
 
-import os
+import gc
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -82,19 +83,45 @@ class Evidence:
 class Classifier:
     """The ordered rules, compiled against one export's plan. A rule matches when every key it
     names matches, a key when any of its values does (without case); the first rule that matches
-    wins. Each key gives, for a row's value, the bit mask of the rules it lets pass (a rule that
-    does not name the key lets every value pass); the row's rules are the AND of its keys' masks.
-    Masks are remembered per distinct value, so a row costs a few dictionary look-ups."""
+    wins. For a row's value, each key gives the bit mask of the rules it lets pass (a rule that does
+    not name the key lets every value pass); the row's rules are the AND of its keys' masks. Masks
+    are remembered per distinct value, and the test is written out as one Python function per plan
+    (no loop over rules or keys per row): a row costs a few dictionary look-ups."""
 
     def __init__(self, rules: list[RuleDecl], plan: Plan) -> None:
         self.categories = [r.category for r in rules]
         everything = (1 << len(rules)) - 1
-        self.keys: list[tuple] = []  # (columns, separator, memo, values per rule, mask of rules naming it)
+        names: dict[str, object] = {"EVERY": everything, "CATS": self.categories}
+        lines = ["def classify(cells, key, parent):", "    mask = EVERY"]
+
+        def masks(wanted: list[set[str] | None]) -> tuple[dict[str, int], int]:
+            table: dict[str, int] = {}
+            for i, w in enumerate(wanted):
+                for v in w or ():
+                    table[v] = table.get(v, 0) | 1 << i
+            return table, everything & ~sum(1 << i for i, w in enumerate(wanted) if w is not None)
 
         def key(columns: tuple[int, ...], sep: str | None, wanted: list[set[str] | None]) -> None:
-            naming = sum(1 << i for i, w in enumerate(wanted) if w is not None)
-            if naming:
-                self.keys.append((columns, sep, {}, wanted, everything & ~naming))
+            if all(w is None for w in wanted):
+                return
+            n = len(names)
+            table, others = masks(wanted)
+            memo: dict[str, int] = {}
+            names.update({f"T{n}": table, f"M{n}": memo, f"O{n}": others})
+            lines.append("    hit = 0")
+            for column in columns:
+                lines.append(f"    v = cells[{column}]")
+                lines.append("    if v:")
+                lines.append(f"        m = M{n}.get(v)")
+                lines.append("        if m is None:")
+                if sep:
+                    lines.append(f"            m = M{n}[v] = _any(T{n}, v.split({sep!r}))")
+                else:
+                    lines.append(f"            m = M{n}[v] = T{n}.get(v.strip().casefold(), 0)")
+                lines.append("        hit |= m")
+            lines.append(f"    mask &= hit | O{n}")
+            lines.append("    if not mask:")
+            lines.append("        return None")
 
         def values(name: str) -> list[set[str] | None]:
             return [None if getattr(r, name) is None else {str(v).casefold() for v in getattr(r, name)} for r in rules]
@@ -109,48 +136,27 @@ class Classifier:
                 [None if r.fields is None or column not in r.fields else {v.casefold() for v in r.fields[column]}
                  for r in rules])
         parents = values("parents")
-        self.parent_memo: dict[str, int] = {}
-        self.parents = parents
-        self.parent_naming = sum(1 << i for i, w in enumerate(parents) if w is not None)
-        self.everything = everything
-
-    def _mask(self, value: str, wanted: list[set[str] | None]) -> int:
-        folded = value.casefold()
-        return sum(1 << i for i, w in enumerate(wanted) if w is not None and folded in w)
+        if any(w is not None for w in parents):
+            # `parents` matches the issue itself or its parent (an epic and its stories).
+            table, others = masks(parents)
+            names.update({"PT": table, "PM": {}, "PO": others})
+            lines += ["    m = PM.get(parent)", "    if m is None:",
+                      "        m = PM[parent] = PT.get(parent.strip().casefold(), 0)",
+                      "    mask &= m | PT.get(key.casefold(), 0) | PO"]
+        lines += ["    if not mask:", "        return None", "    return CATS[(mask & -mask).bit_length() - 1]"]
+        names["_any"] = _any
+        exec("\n".join(lines), names)  # the source is made above from column numbers only, never from data
+        self.classify = names["classify"]
 
     def __call__(self, cells: list[str], key: str, parent: str) -> str | None:
-        mask = self.everything
-        for columns, sep, memo, wanted, others in self.keys:
-            hit = 0
-            for column in columns:
-                cell = cells[column]
-                if not cell:
-                    continue
-                for value in (cell.split(sep) if sep else (cell,)):
-                    found = memo.get(value)
-                    if found is None:
-                        found = memo[value] = self._mask(value.strip(), wanted)
-                    hit |= found
-            mask &= hit | others
-            if not mask:
-                return None
-        if self.parent_naming:
-            # `parents` matches the issue itself or its parent (an epic and its stories).
-            memo = self.parent_memo
-            found = memo.get(parent)
-            if found is None:
-                found = memo[parent] = self._mask(parent, self.parents) if parent else 0
-            own = self._mask(key, self.parents) if key.casefold() in self._all_parents() else 0
-            mask &= found | own | (self.everything & ~self.parent_naming)
-        if not mask:
-            return None
-        return self.categories[(mask & -mask).bit_length() - 1]
+        return self.classify(cells, key, parent)
 
-    def _all_parents(self) -> set[str]:
-        found = self.__dict__.get("_parents_all")
-        if found is None:
-            found = self.__dict__["_parents_all"] = set().union(*(w for w in self.parents if w is not None))
-        return found
+
+def _any(table: dict[str, int], values: list[str]) -> int:
+    found = 0
+    for value in values:
+        found |= table.get(value.strip().casefold(), 0)
+    return found
 
 
 # --- one file ----------------------------------------------------------------------------------
@@ -202,9 +208,16 @@ def _read_part(path: Path, rel: str, decl: EvidenceDecl, team_decl, periods: tup
     if plan is None:
         part.diagnostics = problems.close()
         return part
-    classify = Classifier(decl.categories, plan)
+    classify = Classifier(decl.categories, plan).classify
     find = _period_finder(periods)
     day = dater(problems)
+    days: dict[str, tuple] = {}  # the date part of a timestamp -> (day, its periods)
+
+    def when(text: str, row: int, col: int) -> tuple:
+        found = day(text, row, col)
+        return (found, find(found)) if found is not None else (None, ())
+
+    point_memo: dict[str, float] = {}
     by_points, person_days, unestimated = decl.effort == "points", decl.effort == "person-days", decl.unestimated
     agg, own, parent_of, titles, pending, ids = part.agg, part.own, part.parent_of, part.titles, part.pending, part.ids
     keep_titles = decl.redact is None
@@ -218,6 +231,7 @@ def _read_part(path: Path, rel: str, decl: EvidenceDecl, team_decl, periods: tup
     team_of: dict[str, str | None] = {}
     unmapped = part.unmapped
     newest = date.min
+    point_memo[""] = unestimated
     for row, cells in rows:
         key, parent = cells[i_key], cells[i_parent]
         if i_id != NONE:
@@ -232,19 +246,46 @@ def _read_part(path: Path, rel: str, decl: EvidenceDecl, team_decl, periods: tup
                 titles[parent] = cells[i_ptitle]
         elif title_of_each:
             titles[key] = cells[i_title]
-        done_text, created_text = cells[i_done], cells[i_created]
-        done = day(done_text, row, i_done + 1) if done_text else None
-        created = day(created_text, row, i_created + 1) if created_text else None
-        if done is not None and done > newest:
-            newest = done
-        if created is not None and created > newest:
-            newest = created
+        # Timestamps are looked up by their date part (an ISO timestamp's first ten characters).
+        text = cells[i_done]
+        if text:
+            stem = text[:10] if text[4:5] == "-" else text.partition(" ")[0]
+            done_at = days.get(stem)
+            if done_at is None:
+                done_at = when(text, row, i_done + 1)
+                if done_at[0] is not None:
+                    days[stem] = done_at
+            done = done_at[0]
+            if done is not None and done > newest:
+                newest = done
+        else:
+            done = None
+        text = cells[i_created]
+        if text:
+            stem = text[:10] if text[4:5] == "-" else text.partition(" ")[0]
+            created_at = days.get(stem)
+            if created_at is None:
+                created_at = when(text, row, i_created + 1)
+                if created_at[0] is not None:
+                    days[stem] = created_at
+            created = created_at[0]
+            if created is not None and created > newest:
+                newest = created
+        else:
+            created = None
         status = cells[i_status]
         canceled = canceled_memo.get(status)
         if canceled is None:
             canceled = canceled_memo[status] = status.casefold() in CANCELED
-        if canceled or cells[i_canceled] or cells[i_resolution].casefold() in CANCELED:
+        if canceled or cells[i_canceled]:
             continue
+        text = cells[i_resolution]
+        if text:
+            canceled = canceled_memo.get(text)
+            if canceled is None:
+                canceled = canceled_memo[text] = text.casefold() in CANCELED
+            if canceled:
+                continue
         if whole is not None:
             team = whole
         else:
@@ -265,11 +306,15 @@ def _read_part(path: Path, rel: str, decl: EvidenceDecl, team_decl, periods: tup
         if done is None:
             continue  # still open: counted when resolved
         text = cells[i_points]
-        points = (number(text, row, i_points + 1, problems) if text else None)
+        points = point_memo.get(text)
         if points is None:
-            points = unestimated
+            points = (number(text, row, i_points + 1, problems) if text else None)
+            if points is None:
+                points = unestimated
+            else:
+                point_memo[text] = points
         effort = points if by_points else 1.0
-        labels = find(done)
+        labels = done_at[1]
         if category is None and parent:
             pending.append((team, labels, effort, points, parent))
             continue
@@ -292,6 +337,20 @@ def _read_part(path: Path, rel: str, decl: EvidenceDecl, team_decl, periods: tup
     return part
 
 
+@contextmanager
+def _gc_paused():
+    """The cyclic collector off while a file is read: the aggregates grow by thousands of small
+    containers, none of them in a cycle, and each collection would walk all of them again (half
+    the time of a large export)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 _CACHE: dict[tuple, FilePart] = {}
 
 
@@ -303,7 +362,8 @@ def _part(path: Path, rel: str, decl: EvidenceDecl, team_decl, periods: tuple[Pe
            team, periods, teams)
     found = _CACHE.get(key)
     if found is None:
-        found = _read_part(path, rel, decl, team_decl, periods, teams)
+        with _gc_paused():
+            found = _read_part(path, rel, decl, team_decl, periods, teams)
         if len(_CACHE) >= CACHE_FILES:
             _CACHE.pop(next(iter(_CACHE)))
         _CACHE[key] = found
@@ -376,7 +436,8 @@ def measure(decl: EvidenceDecl, project_dir: Path, periods: list[PeriodSpan], te
             files.append(rel)
     if any(d.severity == "error" for d in diags):
         return None, diags
-    return _combine(decl, parts, spans, files), diags
+    with _gc_paused():
+        return _combine(decl, parts, spans, files), diags
 
 
 def _combine(decl: EvidenceDecl, parts: list[tuple[int, FilePart]], periods: tuple[PeriodSpan, ...],
