@@ -7,6 +7,7 @@ does not read an unchanged export again."""
 from __future__ import annotations
 
 import gc
+from array import array
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -159,6 +160,76 @@ def _any(table: dict[str, int], values: list[str]) -> int:
     return found
 
 
+# --- compact tables of issue keys ----------------------------------------------------------------
+
+class KeyTable:
+    """Issue key (or Jira Cloud's numeric issue id) -> a whole number (0: none), in a few bytes per
+    issue where a dictionary takes about a hundred: `PAY-123` is item 123 of project PAY's array,
+    `10123` item 10123 of the array of bare numbers. Other keys, and numbers far beyond the others
+    (an array never grows more than twice its size plus a million), sit in a dictionary."""
+
+    def __init__(self, typecode: str = "B") -> None:
+        self.typecode = typecode
+        self.arrays: dict[str, array] = {}
+        self.other: dict[str, int] = {}
+
+    def set(self, key: str, value: int) -> None:
+        project, _, number = key.rpartition("-")
+        if number.isdigit() and len(number) < 10:
+            n = int(number)
+            found = self.arrays.get(project)
+            if found is None:
+                found = self.arrays[project] = array(self.typecode)
+            if n >= len(found):
+                if n > 2 * len(found) + (1 << 20):
+                    self.other[key] = value
+                    return
+                found.frombytes(bytes(found.itemsize * max(n + 1 - len(found), len(found))))  # doubles
+            found[n] = value
+        else:
+            self.other[key] = value
+
+    def get(self, key: str) -> int:
+        project, _, number = key.rpartition("-")
+        if number.isdigit() and len(number) < 10:
+            found = self.arrays.get(project)
+            n = int(number)
+            if found is not None and n < len(found) and found[n]:
+                return found[n]
+        return self.other.get(key, 0)
+
+
+class IdTable:
+    """Jira Cloud's numeric issue id -> issue key, compactly: a key `PAY-123` is kept as the number
+    of its project (in `projects`) and 123, in a KeyTable of 64-bit numbers."""
+
+    def __init__(self) -> None:
+        self.table = KeyTable("Q")
+        self.projects: list[str] = []
+        self.project_index: dict[str, int] = {}
+        self.other: dict[str, str] = {}
+
+    def set(self, issue_id: str, key: str) -> None:
+        project, _, number = key.rpartition("-")
+        if project and number.isdigit() and len(number) < 10:
+            index = self.project_index.get(project)
+            if index is None:
+                index = self.project_index[project] = len(self.projects) + 1
+                self.projects.append(project)
+            self.table.set(issue_id, index << 40 | int(number))
+        else:
+            self.other[issue_id] = key
+
+    def get(self, issue_id: str) -> str | None:
+        found = self.table.get(issue_id)
+        if found:
+            return f"{self.projects[(found >> 40) - 1]}-{found & ((1 << 40) - 1)}"
+        return self.other.get(issue_id)
+
+    def __bool__(self) -> bool:
+        return bool(self.projects or self.other)
+
+
 # --- one file ----------------------------------------------------------------------------------
 
 @dataclass
@@ -166,11 +237,13 @@ class FilePart:
     """What one export contributes, before parents from other files are known."""
 
     agg: dict[tuple, list] = field(default_factory=dict)  # (team, period, category, parent) -> [effort, items, points]
-    pending: list[tuple] = field(default_factory=list)  # (team, periods, effort, points, parent): category from the parent
-    own: dict[str, str] = field(default_factory=dict)  # key -> category, every issue a rule matched
+    pending: dict[tuple, list] = field(default_factory=dict)  # (team, periods, parent) -> [effort, items, points]:
+    # issues that take their category from their parent
+    own: KeyTable = field(default_factory=KeyTable)  # key -> 1 + index in `categories`, every issue a rule matched
+    categories: list[str] = field(default_factory=list)
     parent_of: dict[str, str] = field(default_factory=dict)  # unmatched key -> its parent (inheritance chains)
     titles: dict[str, str] = field(default_factory=dict)
-    ids: dict[str, str] = field(default_factory=dict)
+    ids: IdTable = field(default_factory=IdTable)
     unmapped: Counter = field(default_factory=Counter)
     newest: date | None = None
     spans: list[tuple] = field(default_factory=list)  # person-days: (assignees, start, end, team, category, parent)
@@ -209,6 +282,8 @@ def _read_part(path: Path, rel: str, decl: EvidenceDecl, team_decl, periods: tup
         part.diagnostics = problems.close()
         return part
     classify = Classifier(decl.categories, plan).classify
+    part.categories = list(dict.fromkeys(r.category for r in decl.categories))
+    number_of = {c: i + 1 for i, c in enumerate(part.categories)}
     find = _period_finder(periods)
     day = dater(problems)
     days: dict[str, tuple] = {}  # the date part of a timestamp -> (day, its periods)
@@ -235,10 +310,10 @@ def _read_part(path: Path, rel: str, decl: EvidenceDecl, team_decl, periods: tup
     for row, cells in rows:
         key, parent = cells[i_key], cells[i_parent]
         if i_id != NONE:
-            ids[cells[i_id]] = key
+            ids.set(cells[i_id], key)
         category = classify(cells, key, parent)
         if category is not None:
-            own[key] = category
+            own.set(key, number_of[category])
         elif parent:
             parent_of[key] = parent
         if title_of_parent:
@@ -316,7 +391,14 @@ def _read_part(path: Path, rel: str, decl: EvidenceDecl, team_decl, periods: tup
         effort = points if by_points else 1.0
         labels = done_at[1]
         if category is None and parent:
-            pending.append((team, labels, effort, points, parent))
+            slot_key = (team, labels, parent)
+            slot = pending.get(slot_key)
+            if slot is None:
+                pending[slot_key] = [effort, 1, points]
+            else:
+                slot[0] += effort
+                slot[1] += 1
+                slot[2] += points
             continue
         category = category or UNCATEGORISED
         for label in labels:
@@ -442,21 +524,31 @@ def measure(decl: EvidenceDecl, project_dir: Path, periods: list[PeriodSpan], te
 
 def _combine(decl: EvidenceDecl, parts: list[tuple[int, FilePart]], periods: tuple[PeriodSpan, ...],
              files: list[str]) -> Evidence:
-    own: dict[str, str] = {}
     parent_of: dict[str, str] = {}
     titles: dict[str, str] = {}
     links: dict[str, str] = {}
     unmapped: Counter = Counter()
     notes: list[str] = []
-    ids: dict[str, str] = {}
     for i, part in parts:
-        own.update(part.own)
-        ids.update(part.ids)
         titles.update(part.titles)
         notes.extend(part.notes)
     # Jira Cloud's `Parent` is the parent's numeric id; a parent listed after its child was not
     # known while reading, so every parent reference is translated here.
-    key_of = (lambda ref: ids.get(ref, ref)) if ids else (lambda ref: ref)
+    id_tables = [p.ids for _, p in parts if p.ids]
+
+    def key_of(ref: str) -> str:
+        for table in id_tables:
+            found = table.get(ref)
+            if found is not None:
+                return found
+        return ref
+
+    def own_category(key: str) -> str | None:
+        for _, part in parts:
+            found = part.own.get(key)
+            if found:
+                return part.categories[found - 1]
+        return None
     for i, part in parts:
         for child, parent in part.parent_of.items():
             parent_of[child] = key_of(parent)
@@ -470,8 +562,9 @@ def _combine(decl: EvidenceDecl, parts: list[tuple[int, FilePart]], periods: tup
         """A key's category: its own rule's, else its parent's (up the chain), else none."""
         chain = []
         while key and key not in resolved:
-            if key in own:
-                resolved[key] = own[key]
+            found = own_category(key)
+            if found is not None:
+                resolved[key] = found
                 break
             chain.append(key)
             key = parent_of.get(key, "")
@@ -498,11 +591,11 @@ def _combine(decl: EvidenceDecl, parts: list[tuple[int, FilePart]], periods: tup
         link = decl.sources[i].link
         for (team, label, category, parent), (effort, items, points) in part.agg.items():
             add(team, label, category, key_of(parent), effort, items, points)
-        for team, labels, effort, points, parent in part.pending:
+        for (team, labels, parent), (effort, items, points) in part.pending.items():
             parent = key_of(parent)
             category = category_of(parent) or UNCATEGORISED
             for label in labels:
-                add(team, label, category, parent, effort, 1, points)
+                add(team, label, category, parent, effort, items, points)
         if decl.effort == "person-days":
             _person_days(part, periods, category_of, add, key_of)
         if link:
