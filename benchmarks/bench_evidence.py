@@ -67,7 +67,7 @@ def write_export(path: Path, rows: int, seed: int = 23) -> None:
         for n in range(1, rows + 1):
             project = PROJECTS[n % len(PROJECTS)]
             key, iid = f"{project}-{n}", str(10000 + n)
-            if n % 50 < len(PROJECTS):  # an epic now and then
+            if n % 500 < len(PROJECTS):  # an epic now and then (one issue in fifty)
                 epics[project].append(iid)
                 w.writerow([f"Epic {n}", key, iid, "Epic", "In Progress", project, "High", "", "ana", "rita",
                             stamps[rng.randrange(30)], stamps[-1], "", rng.choice(labels), "", "", "", "", "", "",

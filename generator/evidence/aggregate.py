@@ -307,15 +307,29 @@ def _read_part(path: Path, rel: str, decl: EvidenceDecl, team_decl, periods: tup
     unmapped = part.unmapped
     newest = date.min
     point_memo[""] = unestimated
-    for row, cells in rows:
+    # Issues are known by what their children's parent column holds: the key, or Jira Cloud's
+    # numeric issue id (then kept in plain arrays indexed by the id, the common case inlined).
+    by_id = i_id != NONE
+    numbers = own.arrays.setdefault("", array("B"))
+    for cells in rows:
         key, parent = cells[i_key], cells[i_parent]
-        if i_id != NONE:
-            ids.set(cells[i_id], key)
         category = classify(cells, key, parent)
-        if category is not None:
-            own.set(key, number_of[category])
-        elif parent:
-            parent_of[key] = parent
+        if by_id:
+            ref = cells[i_id]
+            n = int(ref) if ref.isdigit() else -1
+            if 0 <= n < len(numbers):
+                if category is not None:
+                    numbers[n] = number_of[category]
+            elif category is not None:
+                own.set(ref, number_of[category])
+                numbers = own.arrays[""] if "" in own.arrays else numbers
+            ids.set(ref, key)
+        else:
+            ref = key
+            if category is not None:
+                own.set(key, number_of[category])
+        if category is None and parent:
+            parent_of[ref] = parent
         if title_of_parent:
             if parent:
                 titles[parent] = cells[i_ptitle]
@@ -327,7 +341,7 @@ def _read_part(path: Path, rel: str, decl: EvidenceDecl, team_decl, periods: tup
             stem = text[:10] if text[4:5] == "-" else text.partition(" ")[0]
             done_at = days.get(stem)
             if done_at is None:
-                done_at = when(text, row, i_done + 1)
+                done_at = when(text, reading.row, i_done + 1)
                 if done_at[0] is not None:
                     days[stem] = done_at
             done = done_at[0]
@@ -335,12 +349,12 @@ def _read_part(path: Path, rel: str, decl: EvidenceDecl, team_decl, periods: tup
                 newest = done
         else:
             done = None
-        text = cells[i_created]
+        text = cells[i_created] if done is None or person_days else ""  # a done issue's is older
         if text:
             stem = text[:10] if text[4:5] == "-" else text.partition(" ")[0]
             created_at = days.get(stem)
             if created_at is None:
-                created_at = when(text, row, i_created + 1)
+                created_at = when(text, reading.row, i_created + 1)
                 if created_at[0] is not None:
                     days[stem] = created_at
             created = created_at[0]
@@ -372,7 +386,7 @@ def _read_part(path: Path, rel: str, decl: EvidenceDecl, team_decl, periods: tup
                 unmapped[value] += 1
                 continue
         if person_days:
-            start = day(cells[i_started], row, i_started + 1) if i_started != NONE else created
+            start = day(cells[i_started], reading.row, i_started + 1) if i_started != NONE else created
             people = tuple(p.strip() for i in assignees for p in (cells[i].split(sep) if sep else (cells[i],))
                            if p.strip())
             if start is not None and people:
@@ -383,7 +397,7 @@ def _read_part(path: Path, rel: str, decl: EvidenceDecl, team_decl, periods: tup
         text = cells[i_points]
         points = point_memo.get(text)
         if points is None:
-            points = (number(text, row, i_points + 1, problems) if text else None)
+            points = (number(text, reading.row, i_points + 1, problems) if text else None)
             if points is None:
                 points = unestimated
             else:
@@ -549,9 +563,8 @@ def _combine(decl: EvidenceDecl, parts: list[tuple[int, FilePart]], periods: tup
             if found:
                 return part.categories[found - 1]
         return None
-    for i, part in parts:
-        for child, parent in part.parent_of.items():
-            parent_of[child] = key_of(parent)
+    for i, part in parts:  # by what the parent column holds (a key, or Jira Cloud's issue id)
+        parent_of.update(part.parent_of)
     titles = {key_of(k): v for k, v in titles.items()}
     for (i, part), rel in zip(parts, files):
         for value, n in part.unmapped.items():
@@ -592,8 +605,8 @@ def _combine(decl: EvidenceDecl, parts: list[tuple[int, FilePart]], periods: tup
         for (team, label, category, parent), (effort, items, points) in part.agg.items():
             add(team, label, category, key_of(parent), effort, items, points)
         for (team, labels, parent), (effort, items, points) in part.pending.items():
-            parent = key_of(parent)
             category = category_of(parent) or UNCATEGORISED
+            parent = key_of(parent)
             for label in labels:
                 add(team, label, category, parent, effort, items, points)
         if decl.effort == "person-days":
@@ -629,8 +642,8 @@ def _person_days(part: FilePart, periods: tuple[PeriodSpan, ...], category_of, a
             for person in people:
                 load[(person, day)] += 1
     for people, start, end, team, category, parent in part.spans:
-        parent = key_of(parent)
         category = category or (category_of(parent) if parent else None) or UNCATEGORISED
+        parent = key_of(parent)
         share: dict[str, float] = {}
         for day in _working_days(start, end or last):
             for person in people:

@@ -142,6 +142,7 @@ class Reading:
     format: str = ""
     notes: list[str] = field(default_factory=list)
     seen: str = ""  # the headers, for hints
+    row: int = 1  # the row being read (row 1: the header)
 
 
 def open_text(path: Path, problems: Problems):
@@ -155,12 +156,13 @@ def open_text(path: Path, problems: Problems):
     return open(path, encoding="utf-8-sig", newline="")
 
 
-Rows = Iterator[tuple[int, list[str]]]
+Rows = Iterator[list[str]]
 
 
 def read_file(path: Path, rel: str, reading: Reading) -> tuple[Plan | None, Rows]:
-    """The plan of one export and its rows (row number, cells plus one empty cell), in file order;
-    problems go to `reading.problems`. No plan: the file cannot be read (problems say why)."""
+    """The plan of one export and its rows (cells plus one empty cell; `reading.row` is the row's
+    number), in file order; problems go to `reading.problems`. No plan: the file cannot be read
+    (problems say why)."""
     if path.suffix.lower() == ".json":
         return _github(path, reading)
     problems = reading.problems
@@ -191,6 +193,7 @@ def _rows(handle, reader, width: int, reading: Reading) -> Rows:
         try:
             for cells in reader:
                 row += 1
+                reading.row = row
                 if len(cells) != width:
                     if not cells:
                         continue
@@ -199,7 +202,7 @@ def _rows(handle, reader, width: int, reading: Reading) -> Rows:
                                  f"a quote left open or a separator inside an unquoted cell; headers: {reading.seen}")
                     continue
                 cells.append("")
-                yield row, cells
+                yield cells
         except UnicodeDecodeError:
             problems.add(row + 1, 1, "evidence-format", "the file is not UTF-8 text from here on",
                          "save the export as CSV UTF-8")
@@ -368,4 +371,5 @@ def _github_rows(items: list, reading: Reading) -> Rows:
                  "canceled" if reason in CANCELED else "", people]
         cells += [_text(item.get(c)) for c in reading.field_columns]
         cells.append("")
-        yield n, cells
+        reading.row = n
+        yield cells
