@@ -27,7 +27,7 @@ from generator.render.feeds import site_files
 
 from conftest import Project
 from helpers.exports import Issue, github_json, jira_csv, linear_csv
-from test_bad_input import check
+from test_bad_input import check, cwd
 
 TODAY = date(2026, 10, 15)
 Q2, Q3 = (date(2026, 4, 1), date(2026, 6, 30)), (date(2026, 7, 1), date(2026, 9, 30))
@@ -501,3 +501,33 @@ def test_a_path_that_matches_nothing(project):
     evidence(project, "    - path: evidence/none-*.csv\n      team: pricing", RULES)
     result = check(project)
     assert result.exit_code == 1 and "no file matches evidence path 'evidence/none-*.csv'" in result.output
+
+
+# --- history ---------------------------------------------------------------------------------------
+
+def test_diff_and_the_changes_page_read_measured_shifts(project):
+    import subprocess
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=project.root, check=True, capture_output=True,
+                       env={**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
+                            "GIT_COMMITTER_EMAIL": "t@t"})
+
+    d = date(2026, 8, 4)
+    first = [Issue("PAY-2", "a", type="Bug", done=d, points=3), Issue("PAY-3", "b", labels=["customer"], done=d, points=1)]
+    project.write("evidence/jira.csv", jira_csv(first))
+    evidence(project, "    - path: evidence/jira.csv\n      team: pricing", RULES)
+    git("init", "-q")
+    git("add", "-A")
+    git("commit", "-qm", "start")
+    project.write("evidence/jira.csv", jira_csv(first + [Issue("PAY-4", "c", labels=["customer"], done=d, points=4)]))
+    git("commit", "-qam", "New export")
+    with cwd(project.root):
+        result = CliRunner().invoke(main, ["diff", "HEAD~1", "HEAD"])
+    assert result.exit_code == 0, result.output
+    assert "(`teams/pricing`): measured 2026-Q3: keep-the-lights-on 75 % → 38 %, customer-commitments 25 % → 62 %" \
+        in result.output
+    build = project.mkdocs("build", "--strict")
+    assert build.returncode == 0, build.stderr[-2000:]
+    changes = (project.root / "site/changes/index.html").read_text(encoding="utf-8")
+    assert "New export" in changes and "measured 2026-Q3" in changes
