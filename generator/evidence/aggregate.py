@@ -310,20 +310,26 @@ def _read_part(path: Path, rel: str, decl: EvidenceDecl, team_decl, periods: tup
     # Issues are known by what their children's parent column holds: the key, or Jira Cloud's
     # numeric issue id (then kept in plain arrays indexed by the id, the common case inlined).
     by_id = i_id != NONE
-    numbers = own.arrays.setdefault("", array("B"))
+    numbers = own.arrays.setdefault("", array("B"))  # issue id -> 1 + category
+    codes = ids.table.arrays.setdefault("", array("Q"))  # issue id -> its key, coded (IdTable)
+    project_index = ids.project_index
+    room = 0  # ids below this fit both arrays as they are
     for cells in rows:
         key, parent = cells[i_key], cells[i_parent]
         category = classify(cells, key, parent)
         if by_id:
             ref = cells[i_id]
             n = int(ref) if ref.isdigit() else -1
-            if 0 <= n < len(numbers):
+            project, _, serial = key.rpartition("-")
+            index = project_index.get(project)
+            if 0 <= n < room and index is not None and serial.isdigit():
                 if category is not None:
                     numbers[n] = number_of[category]
-            elif category is not None:
-                own.set(ref, number_of[category])
-                numbers = own.arrays[""] if "" in own.arrays else numbers
-            ids.set(ref, key)
+                codes[n] = index << 40 | int(serial)
+            else:  # the general case, which also grows the arrays
+                own.set(ref, number_of[category] if category is not None else 0)
+                ids.set(ref, key)
+                room = min(len(numbers), len(codes))
         else:
             ref = key
             if category is not None:
