@@ -13,7 +13,7 @@ Each team's measured split follows the `actual` it reports, with 4 % of the poin
 except Pricing in 2026-Q3: it reported 25 % growth bets and 35 % customer commitments, and its
 tracker shows 45 % and 15 % (the `reported-vs-measured` lint and its page show the gap).
 
-    python tools/fernhill_exports.py            # writes evidence/ beside handbook/
+    python tools/fernhill_exports.py [DIR]      # writes evidence/ beside handbook/ (or DIR)
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import csv
 import io
 import json
 import random
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -171,8 +172,9 @@ def github(rng: random.Random) -> bytes:
     return ("[\n" + ",\n".join(json.dumps(item) for item in items) + "\n]\n").encode()
 
 
-def main() -> None:
-    out = ROOT / "evidence"
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    out = Path(args[0]) if args else ROOT / "evidence"
     out.mkdir(exist_ok=True)
     for name, make, seed in (("fernhill-jira.csv", jira, 1), ("fernhill-linear.csv", linear, 2),
                              ("fernhill-github.json", github, 3)):

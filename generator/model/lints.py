@@ -234,10 +234,13 @@ def evidence_findings(handbook: Handbook, today: date) -> Iterator[Diagnostic]:
         return
     if evidence.unmapped:
         counts = sorted(evidence.unmapped.items(), key=lambda kv: (-kv[1], kv[0]))
-        shown = "; ".join(f"'{excerpt(v, 30)}' in {f}: {n} issues" for (f, v), n in counts[:8])
+        def issues(n: int) -> str:
+            return f"{n} issue" + ("" if n == 1 else "s")
+        shown = "; ".join(f"'{excerpt(v, 30)}' in {f}: {issues(n)}" for (f, v), n in counts[:8])
         more = f"; and {len(counts) - 8} more" if len(counts) > 8 else ""
+        total = sum(evidence.unmapped.values())
         yield _in_model(handbook, ("evidence", "sources"), "unmapped-team",
-                        f"{sum(evidence.unmapped.values())} issues name a team the evidence maps to no team: "
+                        f"{issues(total)} {'names' if total == 1 else 'name'} a team the evidence maps to no team: "
                         f"{shown}{more}", "add each value to its source's `team: {column, map}`")
     days = handbook.model.thresholds.evidence_days
     if evidence.newest is not None and (today - evidence.newest).days > days:
