@@ -531,3 +531,14 @@ def test_diff_and_the_changes_page_read_measured_shifts(project):
     assert build.returncode == 0, build.stderr[-2000:]
     changes = (project.root / "site/changes/index.html").read_text(encoding="utf-8")
     assert "New export" in changes and "measured 2026-Q3" in changes
+
+
+def test_only_exports_are_read_never_other_project_files(project):
+    """A path that names other files (a secret's first line would be echoed as 'headers seen')."""
+    project.write("secrets.txt", "TOKEN=hunter2,PASSWORD=x\n")
+    project.write(".env", "TOKEN=hunter2\n")
+    evidence(project, "    - path: '*'\n      team: pricing", RULES)
+    result = check(project)
+    assert result.exit_code == 1
+    assert "secrets.txt: error[evidence-file]: not an export" in result.output
+    assert "hunter2" not in result.output and ".env" not in result.output

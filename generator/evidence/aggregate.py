@@ -488,8 +488,12 @@ def _files(project_dir: Path, pattern: str) -> tuple[list[tuple[Path, str]], str
             if step.is_symlink():
                 linked = True
                 break
+        if any(part.startswith(".") for part in Path(rel).parts):
+            continue  # .git, .env and the like are never exports
         if linked or not path.resolve().is_relative_to(root):
             found.append((path, "symlink"))
+        elif path.is_file() and path.suffix.lower() not in (".csv", ".json"):
+            found.append((path, "suffix"))
         elif not path.is_file():
             if not path.is_dir():
                 found.append((path, "special"))
@@ -522,6 +526,11 @@ def measure(decl: EvidenceDecl, project_dir: Path, periods: list[PeriodSpan], te
             continue
         for path, refused in paths:
             rel = path.relative_to(project_dir).as_posix()
+            if refused == "suffix":  # read as CSV, any other file's first line would reach the log
+                diags.append(Diagnostic(rel, 0, 0, "error", "evidence-file",
+                                        "not an export: only .csv and .json files are read",
+                                        "point the evidence path at the exported files, e.g. evidence/*.csv"))
+                continue
             if refused:
                 diags.append(Diagnostic(rel, 0, 0, "error", "not-a-regular-file",
                                         "a link or a file outside the project is not read" if refused == "symlink"
