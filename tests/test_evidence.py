@@ -13,7 +13,6 @@ import random
 import re
 from collections import defaultdict
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner

@@ -146,10 +146,6 @@ def timeline(handbook: Handbook, team: Entity) -> list[Allocation]:
     return found
 
 
-def has_evidence(handbook: Handbook) -> bool:
-    return handbook.evidence is not None
-
-
 # --- time by strategic pillar -------------------------------------------------------------------
 
 @dataclass
