@@ -226,6 +226,57 @@ CODES: dict[str, Code] = {
     "deadline-not-input": Code("warning", "Deadline for an interface the ritual does not consume",
                                "A ritual's `deadlines` say when an input is due before it; this interface is not "
                                "among its `inputs`.", "Add the interface to `inputs`, or remove the deadline."),
+    # --- measured allocation (model.yaml `evidence:`: the work tracker's exports)
+    "evidence-file": Code("error", "Evidence export missing or refused",
+                          "An `evidence.sources` path names no file of the project, or leaves it. Exports are read "
+                          "only from inside the project, never through a link, never from the network.",
+                          "Export the issues into the project (e.g. `evidence/jira.csv`), commit them, and write "
+                          "the path relative to the project root."),
+    "evidence-format": Code("error", "Export in a form the readers do not know",
+                            "The file's headers are not those of a Jira CSV (`Issue key`, `Summary`, `Issue Type`, "
+                            "`Status`, `Created`, `Resolved`), a Linear CSV (`ID`, `Title`, `Status`, `Created`, "
+                            "`Completed`) or GitHub issues JSON; or it is not comma-separated, not UTF-8 (a "
+                            "spreadsheet's UTF-16 'Unicode text'), or lacks a column model.yaml names.",
+                            "Export again from the tracker (Jira: Export > CSV (all fields); Linear: Export CSV; "
+                            "GitHub: `gh issue list --json …`), or save the file as CSV UTF-8 with commas."),
+    "evidence-row": Code("error", "Ragged row in an export",
+                         "A row has more or fewer cells than the header: usually a quote left open or a comma "
+                         "inside an unquoted cell, after an edit by hand.",
+                         "Export the file again rather than editing it, or quote the cell."),
+    "evidence-date": Code("error", "Date the export readers do not understand",
+                          "Readers understand Jira's `14/Jul/26 3:42 PM`, ISO timestamps, `14.07.2026` and "
+                          "`2026/07/14`, with English month names; any other form would be guessed, so it is refused.",
+                          "Export with one of these forms (Jira: set the date format in the profile or system "
+                          "settings)."),
+    "evidence-value": Code("error", "Estimate that is not a number", "Story points must be a number.",
+                           "Correct the estimate in the tracker and export again, or leave the cell empty (the "
+                           "issue then weighs `unestimated`)."),
+    "evidence-declaration": Code("error", "Evidence declaration names an unknown team or category",
+                                 "A rule's `category` is not a funding category, or a team map names no team.",
+                                 "Use an id of `funding/` or `teams/`."),
+    "reported-vs-measured": Code("warning", "Reported and measured allocation differ",
+                                 "For a period, a category's share as the team reported it (`actual`) and as measured "
+                                 "from the tracker's exports differ by more than `thresholds.measured_points` "
+                                 "(default 15). One of them is wrong: the report or the rules.",
+                                 "Look at the top parents of the category on the team's page; correct the report, "
+                                 "or the rules in model.yaml `evidence.categories`."),
+    "planned-vs-measured": Code("warning", "Planned and measured allocation differ (nothing reported)",
+                                "The team reported no actual for the period, and its plan and the measured split "
+                                "differ by more than `thresholds.measured_points` (default 15).",
+                                "Report the period's actual, or explain the gap at the next planning."),
+    "low-coverage": Code("warning", "Measured allocation mostly uncategorised",
+                         "More than `thresholds.uncategorised_percent` (default 25) of a team's measured effort "
+                         "matches no rule: the measure is not to be trusted either.",
+                         "Add rules to model.yaml `evidence.categories` (by label, type, project, component, parent "
+                         "or field), or label the work in the tracker."),
+    "unmapped-team": Code("warning", "Tracker values that map to no team",
+                          "Issues whose team column holds a value that is neither in `team.map` nor a team id are "
+                          "left out of every measure.",
+                          "Add the value to the source's `team: {column, map}`."),
+    "evidence-stale": Code("warning", "Exports older than the threshold",
+                           "The newest record of the exports is older than `thresholds.evidence_days` (default 30) "
+                           "days: the measured allocation describes work long past.",
+                           "Export the issues again and commit the files."),
 }
 
 
@@ -237,4 +288,5 @@ LINT_CODES = {
     "allocation-unchanged", "allocation-drift", "allocation-expired", "rebuild-without-exit", "red-without-rebuild",
     "catch-all-absorbs", "hidden-dependency", "pillar-shares-not-100", "allocation-written-twice",
     "interaction-disagrees", "deadline-not-input",
+    "reported-vs-measured", "planned-vs-measured", "low-coverage", "unmapped-team", "evidence-stale",
 }

@@ -12,11 +12,11 @@ from __future__ import annotations
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
-_IN_CHECKOUT = {"templates": "templates", "example": "handbook"}
+_IN_CHECKOUT = {"templates": "templates", "example": "handbook", "example_evidence": "evidence"}
 
 
 def packaged_dir(name: str) -> Path:
-    """`templates` or `example`: the folder inside the installed package, else the checkout's."""
+    """`templates`, `example` or `example_evidence` (its tracker exports): the folder inside the installed package, else the checkout's."""
     inside = _PACKAGE / name
     if inside.is_dir():
         return inside

@@ -17,7 +17,7 @@ from pathlib import Path
 from ..model.declare import Kind, META_FILE, MODEL_FILE, default_model, load_model
 from ..model.jsonschema import write_schemas
 from ..model.starter import SCHEMA_DIR_FROM_ENTITY, Starter, needed_fields
-from ..packaged import example_handbook
+from ..packaged import example_handbook, packaged_dir
 
 FILES_DIR = Path(__file__).parent / "init_files"
 # The project's files: target path -> file under init_files/ (dot-files are stored without the dot,
@@ -108,6 +108,9 @@ def init_project(directory: Path, *, example: bool = False, name: str | None = N
         for path in sorted(source.rglob("*")):
             if path.is_file() and path.suffix in (".yaml", ".yml"):
                 write(f"handbook/{path.relative_to(source).as_posix()}", path.read_bytes())
+        for path in sorted(packaged_dir("example_evidence").glob("*")):  # what its model.yaml measures from
+            if path.is_file() and path.suffix in (".csv", ".json"):
+                write(f"evidence/{path.name}", path.read_bytes())
         model, _ = load_model(root / "handbook", root)
     else:
         for rel, text in starter_files(title, today).items():

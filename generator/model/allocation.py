@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Iterator
 
+from ..evidence.aggregate import UNCATEGORISED, Cell
 from .graph import Entity, Handbook
 from .types import Period
 
@@ -30,6 +31,7 @@ class Allocation:
     confidence: str | None = None
     expires: date | None = None
     index: int | None = None  # position in the team's `allocations`
+    measured: "Measured | None" = None  # from the tracker's exports (timeline() only)
 
     @property
     def label(self) -> str:
@@ -86,6 +88,64 @@ def _by_role(handbook: Handbook, role: str) -> set[str]:
     return {f.id for f in handbook.of("funding") if getattr(f, "role", None) == role}
 
 
+# --- measured from the work tracker's exports ----------------------------------------------------
+
+@dataclass
+class TopParent:
+    key: str
+    title: str  # empty when `redact: titles` or unknown
+    link: str | None
+    effort: float
+    percent: float  # of the category's measured effort
+
+
+@dataclass
+class Measured:
+    """A team's allocation for a period as measured from the exports: percent per category
+    (`uncategorised` last), the sample and how it was weighed."""
+
+    percent: dict[str, float]
+    coverage: float  # percent of the effort a rule categorised
+    items: int
+    points: float
+    method: str
+    top: dict[str, list[TopParent]]  # category -> its top parents by effort
+
+    @property
+    def uncategorised(self) -> float:
+        return self.percent.get(UNCATEGORISED, 0.0)
+
+
+def _measured(handbook: Handbook, cell: Cell) -> Measured:
+    evidence, decl = handbook.evidence, handbook.model.evidence
+    top = {}
+    for category, effort in cell.effort.items():
+        top[category] = [TopParent(k, evidence.titles.get(k, ""), evidence.links.get(k), v, v * 100 / (effort or 1))
+                         for k, v in cell.top(category, decl.top)]
+    return Measured(cell.percent(), cell.coverage, cell.items, cell.points, evidence.method, top)
+
+
+def timeline(handbook: Handbook, team: Entity) -> list[Allocation]:
+    """A team's allocations, oldest first, each with what was measured for its period; a period
+    measured for which the team wrote none is added (planned: nothing)."""
+    cache = handbook.__dict__.setdefault("_timeline", {})
+    if team.id in cache:
+        return cache[team.id]
+    found = allocations(team)
+    evidence = handbook.evidence
+    if evidence is not None:
+        cells = {label: cell for (t, label), cell in evidence.cells.items() if t == team.id}
+        for a in found:
+            if a.period is not None and a.label in cells:
+                a.measured = _measured(handbook, cells.pop(a.label))
+        for label, cell in cells.items():
+            found.append(Allocation(team, Period.parse(label), {}, measured=_measured(handbook, cell)))
+        found.sort(key=lambda a: (a.period is not None, a.period.start if a.period else date.min,
+                                  a.period.end if a.period else date.min))
+    cache[team.id] = found
+    return found
+
+
 # --- time by strategic pillar -------------------------------------------------------------------
 
 @dataclass
@@ -95,6 +155,8 @@ class PillarTime:
     actual: float | None = None
     planned_people: float = 0.0  # headcount-weighted
     actual_people: float = 0.0
+    measured: float | None = None
+    measured_people: float = 0.0
 
 
 @dataclass
@@ -108,6 +170,8 @@ class PeriodTime:
     actual_teams: list[Entity] = field(default_factory=list)
     planned_people: float = 0.0  # headcount of the teams that planned
     actual_people: float = 0.0
+    measured_teams: list[Entity] = field(default_factory=list)
+    measured_people: float = 0.0
 
     @property
     def has_actual(self) -> bool:
@@ -127,7 +191,7 @@ def pillar_time(handbook: Handbook) -> list[PeriodTime]:
     categories = {f.id: pillar_shares(f) for f in handbook.of("funding")}
     periods: dict[str, tuple[Period | None, list[Allocation]]] = {}
     for team in handbook.of("teams"):
-        for a in allocations(team):
+        for a in timeline(handbook, team):
             periods.setdefault(a.label, (a.period, []))[1].append(a)
     out: list[PeriodTime] = []
     order = sorted(periods.items(), key=lambda kv: (kv[1][0] is None, kv[1][0].start if kv[1][0] else date.min,
@@ -135,9 +199,11 @@ def pillar_time(handbook: Handbook) -> list[PeriodTime]:
     for label, (period, allocs) in order:
         rows = {p.id: PillarTime(p) for p in handbook.pillars}
         result = PeriodTime(label, period, list(rows.values()))
-        for side in ("planned", "actual"):
+        for side in ("planned", "actual", "measured"):
             for a in allocs:
                 split = getattr(a, side)
+                if side == "measured" and split is not None:
+                    split = split.percent
                 if not split:
                     continue
                 people = _headcount(a.team)
@@ -155,6 +221,10 @@ def pillar_time(handbook: Handbook) -> list[PeriodTime]:
         out.append(result)
     handbook.__dict__["_pillar_time"] = out
     return out
+
+
+def pillar_measured(handbook: Handbook) -> bool:
+    return any(p.measured_teams for p in pillar_time(handbook))
 
 
 def last_reported(handbook: Handbook) -> PeriodTime | None:
@@ -384,13 +454,60 @@ def _pillar_share_sums(handbook: Handbook, today: date) -> Iterator[Finding]:
                           [f"{p} {v} %" for p, v in shares.items()])
 
 
+def _measured_gap(handbook: Handbook, today: date) -> Iterator[Finding]:
+    """reported-vs-measured, and planned-vs-measured where nothing is reported."""
+    if handbook.evidence is None:
+        return
+    limit = handbook.model.thresholds.measured_points
+    for team in handbook.of("teams"):
+        for a in timeline(handbook, team):
+            if a.measured is None or a.index is None and not a.planned:
+                continue
+            side, split = ("actual", a.actual) if a.actual else ("planned", a.planned)
+            if not split:
+                continue
+            gaps, off = [], []
+            for category in dict.fromkeys([*split, *(c for c in a.measured.percent if c != UNCATEGORISED)]):
+                said, measured = split.get(category, 0), a.measured.percent.get(category, 0.0)
+                if abs(said - measured) > limit:
+                    gaps.append(f"{_category_name(handbook, category)} {a.label} {'reported' if side == 'actual' else side}"
+                                f" {said} % → measured {_fmt(measured)} %")
+                    off.append(category)
+            if gaps:
+                code = "reported-vs-measured" if side == "actual" else "planned-vs-measured"
+                yield Finding(code, team, a.loc + (side,),
+                              f"team '{team.id}' {'reported' if side == 'actual' else 'planned'} {a.label} differently "
+                              f"from what the tracker shows (more than {_fmt(limit)} points): {gaps[0]}",
+                              "compare the top parents of each category on the team's page with the report; "
+                              "correct the report, or the rules in model.yaml `evidence.categories`"
+                              if side == "actual" else
+                              "report the period's actual, or explain the gap at the next planning",
+                              gaps + [f"measured from {a.measured.items} issues, {a.measured.method}, "
+                                      f"{_fmt(a.measured.coverage)} % categorised"], tuple(off))
+
+
+def _low_coverage(handbook: Handbook, today: date) -> Iterator[Finding]:
+    if handbook.evidence is None:
+        return
+    limit = handbook.model.thresholds.uncategorised_percent
+    for team in handbook.of("teams"):
+        for a in timeline(handbook, team):
+            if a.measured is not None and a.measured.uncategorised > limit:
+                loc = a.loc + ("period",) if a.index is not None else ("name",)
+                yield Finding("low-coverage", team, loc,
+                              f"team '{team.id}': {_fmt(a.measured.uncategorised)} % of {a.label}'s measured effort "
+                              f"matches no rule (more than {_fmt(limit)} %); the measure is not to be trusted",
+                              "add rules to model.yaml `evidence.categories`, or label the work in the tracker",
+                              [f"{a.measured.items} issues, {_fmt(a.measured.coverage)} % categorised"])
+
+
 FINDERS = [_sums, _too_many, _unchanged, _drift, _expired, _rebuild, _red_without_rebuild, _catch_all,
-           _hidden_dependency, _pillar_share_sums]
+           _hidden_dependency, _pillar_share_sums, _measured_gap, _low_coverage]
 
 # Codes a reader should read before trusting a percentage (the funding page's "do not trust" list).
 DISTRUST = ("allocation-unchanged", "allocation-drift", "allocation-expired", "rebuild-without-exit",
             "red-without-rebuild", "catch-all-absorbs", "hidden-dependency", "too-many-categories",
-            "allocation-not-100")
+            "allocation-not-100", "reported-vs-measured", "planned-vs-measured", "low-coverage")
 
 
 def reported_allocation(handbook: Handbook) -> dict[str, float]:

@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal, Optional, Union
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel
 
 from ..codes import LINT_CODES
+from ..evidence import EvidenceDecl
 from ..diagnostics import Diagnostic, excerpt
 from .versions import model_version_problem
 from .loader import Document, YamlProblem, load_file, parse_text, read_regular
@@ -146,6 +147,12 @@ class ThresholdsDecl(_Decl):
     expiry_days: int = Field(45, ge=0, le=t.MAX_SPAN_DAYS,
                              description="allocation-expired: days after a period's end before its "
                                          "allocation is stale, unless it says `expires`")
+    measured_points: float = Field(15, ge=0, le=100, description="reported-vs-measured, planned-vs-measured: a "
+                                   "category's reported (else planned) and measured shares differ by more points")
+    uncategorised_percent: float = Field(25, ge=0, le=100, description="low-coverage: more than this share of a "
+                                         "team's measured effort matches no rule")
+    evidence_days: int = Field(30, ge=0, le=t.MAX_SPAN_DAYS, description="evidence-stale: the newest record of "
+                                                                          "the exports is older than this many days")
 
 
 class ModelDecl(_Decl):
@@ -158,6 +165,7 @@ class ModelDecl(_Decl):
     lints: dict[str, LintSetting] = Field({}, description="lint code -> off, warning or error")
     thresholds: ThresholdsDecl = Field(ThresholdsDecl(), description="limits of the computed allocation lints")
     kinds: dict[str, KindDecl] = Field({}, description="a built-in kind to extend, or a new kind, by folder name")
+    evidence: Optional[EvidenceDecl] = Field(None, description="allocation measured from the work tracker's exports")
 
 
 # --- the resolved model ----------------------------------------------------------------------------
@@ -242,6 +250,8 @@ class Model:
     source: str | None = None  # the handbook's model file, when it has one
     digest: str = ""  # identifies the declarations this model was built from
     thresholds: ThresholdsDecl = field(default_factory=ThresholdsDecl)  # limits of the allocation lints
+    evidence: EvidenceDecl | None = None  # the tracker exports to measure allocation from
+    positions: Any = field(default=None, compare=False, repr=False)  # model.yaml's Document, to place problems
 
     def find(self, word: str) -> Kind | None:
         """A kind by folder name, schema stem or singular (`handbook new ritual`)."""
@@ -584,7 +594,8 @@ def _build_cached(model_text: bytes | None, model_rel: str) -> Model:
     kinds = dict(sorted(kinds.items(), key=lambda kv: (kv[1].order, list(kinds).index(kv[0]))))
     vocabularies = {k: tuple(v) for k, v in builder.vocabularies.items()}
     model = Model(kinds, meta, vocabularies, lints, tag_pattern, model_rel if model_text is not None else None,
-                  hashlib.blake2b(model_text or b"", digest_size=8).hexdigest(), thresholds)
+                  hashlib.blake2b(model_text or b"", digest_size=8).hexdigest(), thresholds,
+                  own.evidence if own is not None else None, sources[-1].doc if model_text is not None else None)
     problems += _check_references(model, sources[-1] if model_text is not None else None)
     if problems:
         raise ModelError(sorted(problems))

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from ..diagnostics import Diagnostic, errors, excerpt
 from ..folders import folder_problems
+from ..evidence import PeriodSpan, measure
 from .declare import MENTIONED_IN, Model, load_model
 from .loader import Document
 from .located import did_you_mean
@@ -102,6 +103,7 @@ class Handbook:
     meta: Entity
     entities: dict[str, dict[str, Entity]]  # kind -> id -> entity, each kind sorted by name
     model: Model
+    evidence: Any = None  # evidence.Evidence: allocation measured from the tracker's exports, if declared
 
     def all(self) -> Iterator[Entity]:
         for kind in self.model.kinds:
@@ -356,4 +358,53 @@ def _read_handbook(handbook_dir: Path, project_dir: Path | None,
         return None, diags
     for kind in model.kinds:
         index[kind] = dict(sorted(index[kind].items(), key=lambda kv: kv[1].name.lower()))
-    return Handbook(meta, index, model), diags
+    handbook = Handbook(meta, index, model)
+    if model.evidence is not None:
+        found = _read_evidence(handbook, project_dir)
+        diags.extend(found)
+        if errors(found):  # no site on a half-read export
+            return None, diags
+    return handbook, diags
+
+
+# --- evidence ----------------------------------------------------------------------------------
+
+def _read_evidence(handbook: Handbook, project_dir: Path) -> list[Diagnostic]:
+    """Measure allocation from the exports model.yaml declares, for the handbook's periods (every
+    period a team states an allocation for); sets `handbook.evidence`. Declarations naming no team
+    or category are errors at their line in model.yaml."""
+    model, decl = handbook.model, handbook.model.evidence
+    doc = model.positions
+    rel = model.source or "handbook/model.yaml"
+
+    def at(loc: tuple) -> tuple[str, int, int]:
+        line, col = doc.position(loc) if doc is not None else (0, 0)
+        return rel, line, col
+
+    diags: list[Diagnostic] = []
+    teams = {t.id for t in handbook.of("teams")}
+    categories = {f.id for f in handbook.of("funding")}
+
+    def unknown(loc: tuple, what: str, value: str, known: set[str]) -> None:
+        diags.append(Diagnostic(*at(loc), "error", "evidence-declaration",
+                                f"{what} '{excerpt(value)}' is not a {'team' if known is teams else 'funding category'}"
+                                f"{did_you_mean(value, known, 0.6)}", f"known: {', '.join(sorted(known)) or 'none'}"))
+
+    for i, rule in enumerate(decl.categories):
+        if rule.category not in categories:
+            unknown(("evidence", "categories", i, "category"), "category", rule.category, categories)
+    for i, source in enumerate(decl.sources):
+        if isinstance(source.team, str):
+            if source.team not in teams:
+                unknown(("evidence", "sources", i, "team"), "team", source.team, teams)
+        else:
+            for value, team in source.team.map.items():
+                if team not in teams:
+                    unknown(("evidence", "sources", i, "team", "map", value), "team", team, teams)
+    if diags:
+        return diags
+    periods = {a.period.text: PeriodSpan(a.period.text, a.period.start, a.period.end)
+               for t in handbook.of("teams") for a in (getattr(t, "allocations", None) or [])}
+    spans = sorted(periods.values(), key=lambda p: (p.start, p.end))
+    handbook.evidence, found = measure(decl, project_dir, spans, teams, at)
+    return found

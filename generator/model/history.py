@@ -20,10 +20,12 @@ import difflib
 import re
 import subprocess
 import time
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from ..evidence import EvidenceDecl, measure
 from .loader import YamlProblem, parse_text, read_regular
 from .declare import META_FILE
 from ..packaged import packaged_templates
@@ -321,7 +323,94 @@ def _diff(root: Path, prefix: str, rev1: str, rev2: str) -> list[EntityChange] |
             continue  # formatting only: the data did not change
         changes.append(EntityChange(kind, entity_id, name, action, details,
                                     old_id=old_ident[1] if action == "renamed" and old_ident else None))
+    for shift in measured_shifts(root, prefix, rev1, rev2):
+        same = next((c for c in changes if (c.kind, c.id) == (shift.kind, shift.id)), None)
+        if same is not None:
+            same.details.extend(shift.details)
+        else:
+            changes.append(shift)
     return changes
+
+
+# --- measured shifts: the tracker's exports (model.yaml `evidence`) between two revisions -------------
+
+def _evidence_decl(root: Path, prefix: str, rev: str) -> EvidenceDecl | None:
+    raw = _data(root, rev, f"{prefix}/model.yaml").get("evidence")
+    try:
+        return EvidenceDecl.model_validate(raw) if raw else None
+    except ValueError:  # a model that does not check: no measure to compare
+        return None
+
+
+def _project(prefix: str) -> PurePosixPath:
+    return PurePosixPath(prefix).parent  # the project root, inside the repository
+
+
+def _evidence_folders(prefix: str, decls: list[EvidenceDecl]) -> list[str]:
+    """The folders the exports are in (the part of each path before its first wildcard)."""
+    folders = set()
+    for decl in decls:
+        for source in decl.sources:
+            fixed = []
+            for part in PurePosixPath(source.path).parts:
+                if any(c in part for c in "*?[") or part == "..":
+                    break
+                fixed.append(part)
+            folder = PurePosixPath(*fixed[:-1]) if fixed and len(fixed) == len(PurePosixPath(source.path).parts) \
+                else PurePosixPath(*fixed) if fixed else PurePosixPath(".")
+            folders.add((_project(prefix) / folder).as_posix())
+    return sorted(folders)
+
+
+def _measured_at(root: Path, prefix: str, rev: str, decl: EvidenceDecl) -> dict[tuple[str, str], dict[str, float]]:
+    """Percent per category, per (team, calendar quarter or period label), as the exports measured
+    at a revision ("" for the work tree); {} if they cannot be read."""
+    project = _project(prefix)
+    teams_prefix = f"{prefix}/teams/"
+    if rev:
+        listing = (_git(root, "ls-tree", "-r", "-z", "--name-only", rev, "--", project.as_posix()) or "").split("\0")
+        teams = {p[len(teams_prefix):].rsplit(".", 1)[0] for p in listing if p.startswith(teams_prefix)}
+        folders = _evidence_folders(prefix, [decl])
+        with tempfile.TemporaryDirectory() as tmp:
+            for path in listing:
+                if path and any(path.startswith(f"{f}/") or f == "." for f in folders):
+                    blob = subprocess.run(["git", "show", f"{rev}:{path}"], cwd=root, capture_output=True, timeout=60)
+                    if blob.returncode == 0:
+                        target = Path(tmp) / PurePosixPath(path).relative_to(project)
+                        target.parent.mkdir(parents=True, exist_ok=True)
+                        target.write_bytes(blob.stdout)
+            found, _ = measure(decl, Path(tmp), [], teams, lambda loc: ("", 0, 0))
+    else:
+        folder = root / prefix / "teams"
+        teams = {p.relative_to(folder).with_suffix("").as_posix() for p in folder.rglob("*.yaml")} if folder.is_dir() \
+            else set()
+        found, _ = measure(decl, root / project, [], teams, lambda loc: ("", 0, 0))
+    return {key: cell.percent() for key, cell in found.cells.items()} if found else {}
+
+
+def measured_shifts(root: Path, prefix: str, rev1: str, rev2: str) -> list[EntityChange]:
+    """For each team whose measured split moved by a point or more in a period, one change
+    ("measured 2026-Q3: growth-bets 25 % → 45 %"), when an export or model.yaml changed."""
+    decls = [d for d in (_evidence_decl(root, prefix, rev1), _evidence_decl(root, prefix, rev2)) if d]
+    if not decls:
+        return []
+    paths = _evidence_folders(prefix, decls) + [f"{prefix}/model.yaml"]
+    changed = _git(root, "diff", "--name-only", *([rev1, rev2] if rev2 else [rev1]), "--", *paths)
+    untracked = "" if rev2 else _git(root, "ls-files", "--others", "--exclude-standard", "--", *paths)
+    if not (changed or "").strip() and not (untracked or "").strip():
+        return []
+    decl1, decl2 = _evidence_decl(root, prefix, rev1), _evidence_decl(root, prefix, rev2)
+    before = _measured_at(root, prefix, rev1, decl1) if decl1 else {}
+    after = _measured_at(root, prefix, rev2, decl2) if decl2 else {}
+    by_team: dict[str, list[str]] = {}
+    for team, label in sorted(set(before) | set(after), key=lambda k: (k[0], k[1])):
+        old, new = before.get((team, label), {}), after.get((team, label), {})
+        moved = [f"{c} {old.get(c, 0):.0f} % → {new.get(c, 0):.0f} %" for c in dict.fromkeys([*old, *new])
+                 if abs(old.get(c, 0) - new.get(c, 0)) >= 1]
+        if moved:
+            by_team.setdefault(team, []).append(f"measured {label}: {', '.join(moved)}")
+    return [EntityChange("teams", team, str(_data(root, rev2, f"{prefix}/teams/{team}.yaml").get("name") or team),
+                         "changed", details) for team, details in by_team.items()]
 
 
 def head_revision(path: Path) -> str | None:
@@ -358,7 +447,9 @@ def _recent_commits(handbook_dir: Path, limit: int) -> History | None:
     if where is None:
         return None
     root, prefix = where
-    touching = _git(root, "log", "--first-parent", "--format=%H", "--", prefix)
+    decl = _evidence_decl(root, prefix, "")
+    exports = _evidence_folders(prefix, [decl]) if decl else []  # a new export is an edit too
+    touching = _git(root, "log", "--first-parent", "--format=%H", "--", prefix, *exports)
     if touching is None:
         return None
     tools = _tool_paths(root)

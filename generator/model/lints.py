@@ -220,6 +220,36 @@ def allocation_findings(handbook: Handbook, today: date) -> Iterator[Diagnostic]
                                                               if len(f.evidence) > 1 else ""))
 
 
+def _in_model(handbook: Handbook, loc: tuple, code: str, message: str, hint: str) -> Diagnostic:
+    doc = handbook.model.positions
+    line, col = doc.position(loc, key=True) if doc is not None else (0, 0)
+    return Diagnostic(handbook.model.source or "handbook/model.yaml", line, col, "warning", code, message, hint)
+
+
+@lint
+def evidence_findings(handbook: Handbook, today: date) -> Iterator[Diagnostic]:
+    """The exports themselves: tracker values that map to no team, and exports gone stale."""
+    evidence = handbook.evidence
+    if evidence is None:
+        return
+    if evidence.unmapped:
+        counts = sorted(evidence.unmapped.items(), key=lambda kv: (-kv[1], kv[0]))
+        def issues(n: int) -> str:
+            return f"{n} issue" + ("" if n == 1 else "s")
+        shown = "; ".join(f"'{excerpt(v, 30)}' in {f}: {issues(n)}" for (f, v), n in counts[:8])
+        more = f"; and {len(counts) - 8} more" if len(counts) > 8 else ""
+        total = sum(evidence.unmapped.values())
+        yield _in_model(handbook, ("evidence", "sources"), "unmapped-team",
+                        f"{issues(total)} {'names' if total == 1 else 'name'} a team the evidence maps to no team: "
+                        f"{shown}{more}", "add each value to its source's `team: {column, map}`")
+    days = handbook.model.thresholds.evidence_days
+    if evidence.newest is not None and (today - evidence.newest).days > days:
+        yield _in_model(handbook, ("evidence", "sources"), "evidence-stale",
+                        f"the newest record of the exports is from {evidence.newest}, "
+                        f"{(today - evidence.newest).days} days ago (more than {days})",
+                        "export the issues again and commit the files")
+
+
 @lint
 def interactions_agree(handbook: Handbook, today: date) -> Iterator[Diagnostic]:
     """An interaction written on both teams must say the same: one mode, seen from either side."""

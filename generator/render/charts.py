@@ -8,6 +8,7 @@ written in YAML can overflow the drawing or become markup.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable
 
 from markupsafe import Markup
@@ -89,3 +90,68 @@ def pillar_chart(periods: list[PeriodTime], href: Callable[[Entity], str], drift
         out.append(f'<text class="hb-chart__axis" x="{x:.0f}" y="{y + 10}" text-anchor="middle">{pct} %</text>')
     out.append("</svg>")
     return Markup(f'\n<div class="hb-chart hb-pillars" data-search-exclude>{"".join(out)}</div>\n')
+
+
+# --- planned, reported and measured side by side ------------------------------------------------
+
+@dataclass
+class ChartRow:
+    """One category (or team, pillar, period) of an allocation chart: its three shares in percent,
+    None where not stated."""
+
+    label: str
+    href: str | None
+    planned: float | None
+    reported: float | None
+    measured: float | None
+
+
+MARKS = (("planned", "planned"), ("reported", "reported"), ("measured", "measured"))
+A_LABEL_W, A_BAR_W, A_VALUE_W, MARK_H, A_GAP = 210, 260, 70, 11, 10
+A_MAX_LABEL = int((A_LABEL_W - 14) / CHAR_W)
+
+
+def allocation_chart(rows: list[ChartRow], title: str, off_points: float) -> Markup:
+    """A group per row and three marks in it: planned (hollow), reported (solid) and measured from
+    the tracker (dark, outlined in red where it differs from the reported share, else the planned
+    one, by more than `off_points`). Values are written beside each mark."""
+    if not rows:
+        return Markup("")
+    per_group = 3 * MARK_H + A_GAP
+    top = 30
+    height = top + len(rows) * per_group + 20
+    width = A_LABEL_W + A_BAR_W + A_VALUE_W
+    scale = A_BAR_W / 100
+    out = [f'<svg class="hb-chart__svg hb-alloc__svg" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} '
+           f'{height}" width="{width}" height="{height}" role="img" aria-label="{escape(title)}">',
+           f"<title>{escape(title)}</title>",
+           f'<text class="hb-chart__legend" x="4" y="14"><tspan class="hb-alloc__key--planned">□</tspan> planned  '
+           f'<tspan class="hb-alloc__key--reported">■</tspan> reported  <tspan class="hb-alloc__key--measured">■'
+           f'</tspan> measured (tracker)  <tspan class="hb-alloc__key--off">□</tspan> measured off by more than '
+           f'{off_points:.0f} points</text>']
+    y = top
+    for row in rows:
+        said = row.reported if row.reported is not None else row.planned
+        out.append(f'<g class="hb-alloc__group" data-label="{escape(row.label)}">')
+        name = (f'<text class="hb-chart__label" x="{A_LABEL_W - 8}" y="{y + 2 * MARK_H - 1}" text-anchor="end">'
+                f'{escape(fit(row.label, A_MAX_LABEL))}<title>{escape(row.label)}</title></text>')
+        out.append(f'<a href="{escape(row.href)}">{name}</a>' if row.href else name)
+        for i, (mark, word) in enumerate(MARKS):
+            value = getattr(row, mark)
+            my = y + i * MARK_H
+            if value is not None:
+                off = mark == "measured" and said is not None and abs(value - said) > off_points
+                out.append(f'<rect class="hb-alloc__mark hb-alloc__{mark}{" hb-alloc__off" if off else ""}" '
+                           f'x="{A_LABEL_W}" y="{my + 1}" width="{max(value * scale, 0.5):.1f}" height="{MARK_H - 3}" '
+                           f'data-mark="{mark}" data-value="{value:.1f}"><title>{escape(row.label)}: {word} '
+                           f'{_pct(value)}</title></rect>')
+            out.append(f'<text class="hb-chart__value hb-alloc__value" x="{A_LABEL_W + A_BAR_W + 6}" '
+                       f'y="{my + MARK_H - 2}" font-size="10">{word[0]} {_pct(value)}</text>')
+        out.append("</g>")
+        y += per_group
+    for pct in range(0, 101, 25):
+        x = A_LABEL_W + pct * scale
+        out.append(f'<text class="hb-chart__axis" x="{x:.0f}" y="{y + 8}" text-anchor="middle" font-size="10">'
+                   f'{pct} %</text>')
+    out.append("</svg>")
+    return Markup(f'\n<div class="hb-chart hb-alloc" data-search-exclude>{"".join(out)}</div>\n')

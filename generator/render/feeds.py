@@ -17,7 +17,7 @@ from icalendar import Alarm, Calendar, Event
 from pydantic import BaseModel, Field
 
 from ..model import Entity, Handbook
-from ..model.allocation import pillar_time
+from ..model.allocation import pillar_time, timeline
 from ..model.types import recurrence
 from .pages import site_url
 
@@ -128,6 +128,9 @@ class ApiPillarTime(BaseModel):
     actual: float | None = None
     planned_people: float
     actual_people: float
+    measured: float | None = Field(None, description="percent of the measured teams' capacity, from the tracker's "
+                                                     "exports (model.yaml `evidence`)")
+    measured_people: float = 0.0
 
 
 class ApiPeriodTime(BaseModel):
@@ -136,16 +139,18 @@ class ApiPeriodTime(BaseModel):
     end: date | None = None
     teams_planned: list[str]
     teams_reported: list[str]
+    teams_measured: list[str] = []
     pillars: list[ApiPillarTime]
 
 
 def api_pillar_time(handbook: Handbook) -> list[ApiPeriodTime]:
     return [ApiPeriodTime(period=p.label, start=p.period.start if p.period else None,
                           end=p.period.end if p.period else None, teams_planned=[t.id for t in p.planned_teams],
-                          teams_reported=[t.id for t in p.actual_teams],
+                          teams_reported=[t.id for t in p.actual_teams], teams_measured=[t.id for t in p.measured_teams],
                           pillars=[ApiPillarTime(pillar=r.pillar.id, planned=_round(r.planned), actual=_round(r.actual),
                                                  planned_people=round(r.planned_people, 2),
-                                                 actual_people=round(r.actual_people, 2)) for r in p.pillars])
+                                                 actual_people=round(r.actual_people, 2), measured=_round(r.measured),
+                                                 measured_people=round(r.measured_people, 2)) for r in p.pillars])
             for p in pillar_time(handbook)]
 
 
@@ -169,14 +174,36 @@ def _fields(data: BaseModel) -> dict[str, Any]:
     return data.model_dump(mode="json", exclude_none=True)
 
 
+def _measured_allocations(team: Entity, handbook: Handbook, fields: dict[str, Any]) -> dict[str, Any]:
+    """A team's `allocations` with what was measured for each period: `measured` (category ->
+    percent, plus `uncategorised`), `coverage` (percent categorised) and `items` (issues counted);
+    an entry with its `period` added where the team wrote none for a measured period."""
+    entries = [dict(a) for a in fields.get("allocations") or []]
+    by_period = {str(a.get("period")): a for a in entries}
+    for a in timeline(handbook, team):
+        if a.measured is None:
+            continue
+        entry = by_period.get(a.label)
+        if entry is None:
+            entry = by_period[a.label] = {"period": a.label}
+            entries.append(entry)
+        entry["measured"] = {c: round(p, 2) for c, p in a.measured.percent.items()}
+        entry["coverage"] = round(a.measured.coverage, 2)
+        entry["items"] = a.measured.items
+    return {**fields, "allocations": entries}
+
+
 def api_entity(e: Entity, handbook: Handbook, use_directory_urls: bool) -> ApiEntity:
     references: dict[str, list[ApiRef]] = {}
     for r in e.refs:
         references.setdefault(r.field, []).append(ApiRef(kind=r.target.kind, id=r.target.id, field=r.field))
     referenced_by = {reverse: [ApiRef(kind=r.source.kind, id=r.source.id, field=r.field) for r in relations]
                      for reverse, relations in sorted(e.backrefs.items())}
+    fields = _fields(e.data)
+    if e.kind == "teams" and handbook.evidence is not None:
+        fields = _measured_allocations(e, handbook, fields)
     return ApiEntity(kind=e.kind, id=e.id, name=e.name, url=page_address(handbook, e, use_directory_urls),
-                     source=e.path, fields=_fields(e.data), references=references, referenced_by=referenced_by)
+                     source=e.path, fields=fields, references=references, referenced_by=referenced_by)
 
 
 def api_schema() -> dict:
@@ -214,6 +241,7 @@ class _NoCache(FeedCache):
 def _entity_json(e: Entity, handbook: Handbook, use_directory_urls: bool, reuse: FeedCache) -> str:
     """One entity of the API document, serialised, reused while it and its relations are unchanged."""
     key = ("api", id(e.data), e.name, use_directory_urls, handbook.meta.data.site_url,
+           id(handbook.evidence) if e.kind == "teams" else None,
            tuple((r.field, r.target.kind, r.target.id) for r in e.refs),
            tuple((k, r.field, r.source.kind, r.source.id) for k, rels in sorted(e.backrefs.items()) for r in rels))
     return reuse.get(key, e.data, lambda: api_entity(e, handbook, use_directory_urls).model_dump_json())

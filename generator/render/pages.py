@@ -142,7 +142,7 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
     env.filters["by_owner"] = _by_owner
     env.globals.update(link=_link, url=_url, href=_page_href, held=_held, neighbourhood=_neighbourhood,
                        interface_map=_interface_map, funding_chart=_funding_chart, pillar_chart=_pillar_chart,
-                       allocation=allocation)
+                       allocation=allocation, allocation_chart=_allocation_chart)
     return env
 
 
@@ -399,6 +399,66 @@ def _pillar_chart(context, periods: list | None = None, pillar: Entity | None = 
         periods = [dataclasses.replace(p, pillars=[r for r in p.pillars if r.pillar is pillar]) for p in periods]
     return hold(context["held_blocks"], charts.pillar_chart(periods, _href(context),
                                                             handbook.model.thresholds.drift_points))
+
+
+def _category_rows(handbook: Handbook, href, a) -> list:
+    """A team's period: a row per category it planned, reported or was measured in; `uncategorised` last."""
+    measured = a.measured.percent if a.measured else {}
+    order = list(dict.fromkeys([*a.planned, *(a.actual or {}), *(c for c in measured if c != allocation.UNCATEGORISED)]))
+    rows = []
+    for c in order:
+        category = handbook.get("funding", c)
+        rows.append(charts.ChartRow(category.name if category else c, href(category) if category else None,
+                                    a.planned.get(c) if a.planned else None,
+                                    a.actual.get(c, 0) if a.actual else None, measured.get(c, 0.0) if a.measured else None))
+    if a.measured:
+        rows.append(charts.ChartRow("Uncategorised", None, None, None, measured.get(allocation.UNCATEGORISED, 0.0)))
+    return rows
+
+
+@jinja2.pass_context
+def _allocation_chart(context, entity: Entity | None = None, period: Any = None) -> Markup:
+    """`allocation_chart(…)`: planned, reported and measured side by side, three marks per row.
+    A team and one of its periods (`allocation.timeline`): a row per category. A funding category:
+    a row per team funded by it, in the team's latest measured period. A pillar: a row per period.
+    Nothing (the home page): a row per pillar, in the latest period measured."""
+    handbook: Handbook = context["handbook"]
+    href = _href(context)
+    off = handbook.model.thresholds.measured_points
+    if handbook.evidence is None:
+        return Markup("")
+    if entity is not None and entity.kind == "teams":
+        rows, title = _category_rows(handbook, href, period), f"{entity.name}, {period.label}: planned, reported, measured"
+    elif entity is not None and entity.kind == "funding":
+        rows = []
+        for team in entity.sources("funds") + [t for t in handbook.of("teams") if t not in entity.sources("funds")]:
+            measured = [a for a in allocation.timeline(handbook, team) if a.measured]
+            if not measured:
+                continue
+            a = measured[-1]
+            if not (entity.id in a.planned or entity.id in (a.actual or {}) or entity.id in a.measured.percent):
+                continue
+            rows.append(charts.ChartRow(f"{team.name} ({a.label})", href(team), a.planned.get(entity.id, 0) if a.planned
+                                        else None, a.actual.get(entity.id, 0) if a.actual else None,
+                                        a.measured.percent.get(entity.id, 0.0)))
+        title = f"{entity.name}: each team's share, planned, reported, measured"
+    else:
+        periods = allocation.pillar_time(handbook)
+        if entity is not None:  # a pillar
+            rows = []
+            for p in periods:
+                row = next(r for r in p.pillars if r.pillar is entity)
+                if p.period is not None:
+                    rows.append(charts.ChartRow(p.label, None, row.planned, row.actual, row.measured))
+            title = f"{entity.name}: time per period, planned, reported, measured"
+        else:
+            last = [p for p in periods if p.measured_teams]
+            if not last:
+                return Markup("")
+            p = last[-1]
+            rows = [charts.ChartRow(r.pillar.name, href(r.pillar), r.planned, r.actual, r.measured) for r in p.pillars]
+            title = f"Time by pillar, {p.label}: planned, reported, measured"
+    return hold(context["held_blocks"], charts.allocation_chart(rows, title, off))
 
 
 DUE_SOON_DAYS = 30
