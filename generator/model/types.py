@@ -105,15 +105,24 @@ def tag_type(pattern: str = TAG_PATTERN) -> Any:
 
 
 def _known_timezone(value: str) -> str:
+    from .zones import ZoneError, read_zone
     try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise PydanticCustomError("timezone", "unknown time zone '{tz}'",
-                                  {"tz": excerpt(value), "hint": "use an IANA name such as Europe/Berlin or UTC"})
-    return value
+        return read_zone(value)
+    except ZoneError as e:
+        if e.candidates:
+            raise PydanticCustomError("timezone-ambiguous", "{message}: {candidates}",
+                                      {"message": excerpt(str(e)), "candidates": ", ".join(e.candidates),
+                                       "hint": "write the IANA name of the one you mean, e.g. " + e.candidates[0].split()[0]})
+        raise PydanticCustomError("timezone", "{message}",
+                                  {"message": excerpt(str(e)), "hint": "use an IANA name such as Europe/Berlin, or a "
+                                   "common form: Pacific Time, ET, CET, UTC, UTC+2, Japan"})
 
 
-Timezone = Annotated[str, Field(min_length=1, pattern=LINE_PATTERN), AfterValidator(_known_timezone)]
+Timezone = Annotated[str, Field(min_length=1, max_length=80, pattern=LINE_PATTERN), AfterValidator(_known_timezone),
+                     WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 80, "pattern": LINE_PATTERN,
+                                     "description": "an IANA time zone (Europe/Berlin) or a common written form "
+                                                    "(Pacific Time, ET, CET, UTC, Japan)",
+                                     "examples": ["Europe/Berlin", "Pacific Time", "Central European Time (CET)"]})]
 Email = Annotated[str, Field(max_length=320, pattern=EMAIL_PATTERN)]
 
 class ParsedValue:
@@ -153,16 +162,25 @@ _MORE_PERIODS = {
 }
 _TIMES = {"once": 1, "twice": 2, "thrice": 3, "two": 2, "three": 3, "four": 4}
 _ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "last": -1}
-_NUMBERS = {"other": 2, "second": 2, "third": 3, "fourth": 4}
+_NUMBERS = {"other": 2, "second": 2, "third": 3, "fourth": 4, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+            "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
+_NUMBER_WORDS = "|".join(_NUMBERS)
 WEEKDAYS = {"monday": "MO", "tuesday": "TU", "wednesday": "WE", "thursday": "TH", "friday": "FR", "saturday": "SA",
             "sunday": "SU"}
-_EVERY = re.compile(r"^every (?:(?P<n>[1-9][0-9]?|other|second|third|fourth) )?(?P<unit>day|week|month|quarter|year)s?$")
+_EVERY = re.compile(r"^every (?:(?P<n>[1-9][0-9]?|" + _NUMBER_WORDS + r") )?(?P<unit>day|week|month|quarter|year)s?$")
 _EVERY_WEEKDAY = re.compile(r"^every (?:(?P<other>other|second) )?(?P<day>" + "|".join(WEEKDAYS) + r")s?$")
 _PER = re.compile(r"^(?P<n>once|twice|thrice|two|three|four|[2-9]) (?:times )?(?:a|per|each|every) "
                   r"(?P<unit>day|week|month|quarter|year)$")
 _SEMI = {"semimonthly": (2, "month"), "semi-monthly": (2, "month"), "semiweekly": (2, "week"), "semi-weekly": (2, "week")}
-_NTH_WEEKDAY = re.compile(r"(?:on )?(?:the )?(?P<nth>first|1st|second|2nd|third|3rd|fourth|4th|last) "
-                          r"(?P<day>" + "|".join(WEEKDAYS) + r")")
+_NTH_WEEKDAY = re.compile(r"(?:every )?(?:on )?(?:the )?(?P<nth>first|1st|second|2nd|third|3rd|fourth|4th|last) "
+                          r"(?P<day>" + "|".join(WEEKDAYS) + r")s?(?: (?:of|in) (?:the|each|every) month| every month"
+                          r"| each month| of the month| a month)?")
+# A period followed by when it starts: `weekly starting Monday March 2, 2026`, `monthly, 2026 start date: Feb. 3rd`.
+_STARTING = re.compile(r"^(?P<head>.+?),? (?:starting|starts|start date|beginning|from|since|as of)\b(?P<rest>.*)$")
+# Words that begin a period: text starting with one of them that is not understood is a warning.
+PERIOD_STARTS = re.compile(r"^(?:every|each|once|twice|daily|weekly|fortnightly|biweekly|bi-weekly|monthly|quarterly|"
+                           r"yearly|annually|semi|bi-?monthly|tri-?weekly|half|(?:[0-9]+|" + _NUMBER_WORDS +
+                           r") times)\b", re.I)
 _WORDS = sorted({*_NAMED_PERIODS, *_MORE_PERIODS, *_SEMI, "every", "day", "week", "month", "quarter", "year",
                  "twice", "times", "other", *WEEKDAYS})
 _CADENCE_HINT = ("write a period as people say it (weekly, every 3 weeks, triweekly, twice a month, quarterly, "
@@ -188,8 +206,22 @@ def _one_line(text: str) -> str:
 
 
 def _clean(text: str) -> str:
-    """Lower case, one space between words, no symbols or emoji (`Daily ⏰`)."""
+    """Lower case, one space between words, no symbols or emoji (`Daily ⏰`); a dash between words
+    (`weekly – alternating`) as ` - `."""
+    text = re.sub(r"\s[–—-]+\s", " - ", f" {text} ".replace("–", " - ").replace("—", " - "))
     return " ".join(re.sub(r"[^\w\s()\-,]", " ", text.lower()).split())
+
+
+def _start_date(text: str) -> date | None:
+    """A first date written after a period (`starting Monday March 2, 2026`), when it names a
+    year; else None (the text stays a note)."""
+    from dateutil import parser
+    if not re.search(r"\b[0-9]{4}\b", text):
+        return None
+    try:
+        return parser.parse(text, fuzzy=True, default=datetime(2000, 1, 1)).date()
+    except (ValueError, OverflowError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -206,6 +238,8 @@ class Cadence(ParsedValue):
     byday: str | None = None
     note: str | None = None
     own_words: bool = True  # the text names the period as shown; else the label says what was understood
+    start: date | None = None  # a first session written in the phrase (`weekly starting March 2, 2026`)
+    doubtful: bool = False  # a trigger whose text begins like a period (`every sprint`): a warning, not a guess
 
     @property
     def is_regular(self) -> bool:
@@ -257,21 +291,53 @@ class Cadence(ParsedValue):
         bracket = re.search(r"\(([^)]*)\)", text)
         if bracket:
             note, text = bracket.group(1).strip() or None, " ".join((text[:bracket.start()] + text[bracket.end():]).split())
-        text = text.strip(" ,")
-        byday = None
+        text = text.strip(" ,-")
+        # The whole text, else a period followed by when it starts or by a comment after a comma or
+        # a dash (`biweekly, camera on please`); the first reading whose head is a period wins.
+        readings = [(text, None)]
+        if m := _STARTING.match(text):
+            readings.append((m["head"].strip(" ,-"), "starting" + m["rest"]))
+        for sep in (",", " - "):
+            if sep in text:
+                head, tail = text.split(sep, 1)
+                readings.append((head.strip(" ,-"), tail.strip(" ,-")))
+        for head, tail in readings:
+            found = cls._rule(head, note)
+            if found is None:
+                continue
+            period, byday, nth, note_left = found
+            start = _start_date(tail) if tail else None
+            if tail and byday is None and (m := _NTH_WEEKDAY.search(tail)) and period[1] in ("month", "year"):
+                byday, nth = f"{_ORDINALS[m['nth']]}{WEEKDAYS[m['day']]}", m  # `monthly - last Thursday every month`
+                tail = " ".join(_NTH_WEEKDAY.sub("", tail).split()) or None
+            comment = None if start is not None else tail
+            return cls._regular(head, period, byday, nth, " · ".join(n for n in (note_left, comment) if n) or None, start)
+        close = difflib.get_close_matches(text, _WORDS, n=1, cutoff=0.8) if len(text.split()) <= 2 else []
+        if close and close[0] != text:  # a near-miss of a period word; anything else is a trigger
+            raise PydanticCustomError("cadence", "'{value}' is not a cadence (did you mean '{close}'?)",
+                                      {"value": excerpt(original), "close": close[0], "hint": _CADENCE_HINT})
+        return cls(text=original, trigger=original, doubtful=bool(PERIOD_STARTS.match(text)))
+
+    @classmethod
+    def _rule(cls, text: str, note: str | None):
+        """(period, byday, the nth-weekday match, the note left) when `text` (with its bracketed
+        `note`) names a regular period, else None."""
         nth = _NTH_WEEKDAY.search(note or "") or (None if cls._period(text) else _NTH_WEEKDAY.search(text))
+        byday = None
         if nth is not None:
             byday = f"{_ORDINALS[nth['nth']]}{WEEKDAYS[nth['day']]}"
             if note and _NTH_WEEKDAY.fullmatch(note.strip()):
                 note = None  # turned into the rule, and shown as understood
-            text = " ".join(_NTH_WEEKDAY.sub("", text).replace(",", " ").split())
+            text = " ".join(_NTH_WEEKDAY.sub("", text).replace(",", " ").split()).strip(" -")
+            if not text or text in ("every", "on", "monthly on", "every month", "each month"):
+                text = "monthly"  # `first Monday of the month`: the weekday of the month says the period
         period = cls._period(text)
         if period is None:
-            close = difflib.get_close_matches(text, _WORDS, n=1, cutoff=0.8) if len(text.split()) <= 2 else []
-            if close and close[0] != text:  # a near-miss of a period word; anything else is a trigger
-                raise PydanticCustomError("cadence", "'{value}' is not a cadence (did you mean '{close}'?)",
-                                          {"value": excerpt(original), "close": close[0], "hint": _CADENCE_HINT})
-            return cls(text=original, trigger=original)
+            return None
+        return period, byday, nth, note
+
+    @classmethod
+    def _regular(cls, text: str, period, byday, nth, note, start) -> "Cadence":
         every, unit, per, own, weekday = period
         if byday is not None and unit not in ("month", "year"):
             byday = None  # "first Tuesday" of a week means nothing exact
@@ -279,9 +345,8 @@ class Cadence(ParsedValue):
             byday = weekday
         if byday and unit in ("month", "year") and nth is not None:
             own = False
-        label_note = note if byday is None or note else None
-        return cls(text=text, every=every, unit=unit, per=per, byday=byday, note=label_note,
-                   own_words=own and byday is None)
+        return cls(text=text, every=every, unit=unit, per=per, byday=byday, note=note,
+                   own_words=own and byday is None, start=start)
 
     @staticmethod
     def _period(text: str) -> tuple[int, str, int, bool, str | None] | None:
@@ -299,6 +364,9 @@ class Cadence(ParsedValue):
             count = 1 if n is None else _NUMBERS.get(n) or int(n)
             unit, scale = _UNITS[match["unit"]]
             return count * scale, unit, 1, n is None or n.isdigit(), None
+        match = re.fullmatch(r"(?P<period>.+?) on (?P<day>" + "|".join(WEEKDAYS) + r")s?", text)
+        if match and (inner := Cadence._period(match["period"])) and inner[1] == "week" and inner[2] == 1:
+            return inner[0], "week", 1, False, WEEKDAYS[match["day"]]  # `weekly on Tuesdays`
         match = _EVERY_WEEKDAY.match(text)
         if match:
             return (2 if match["other"] else 1), "week", 1, False, WEEKDAYS[match["day"]]
@@ -319,6 +387,8 @@ class Cadence(ParsedValue):
             out["byday"] = self.byday
         if self.note:
             out["note"] = self.note
+        if self.start:
+            out["start"] = self.start.isoformat()
         return out
 
 
