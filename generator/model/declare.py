@@ -41,7 +41,7 @@ LintSetting = Annotated[Literal[tuple("off warning error".split())], BeforeValid
 NodeStyle = Literal["principle", "ritual", "interface", "funding", "team", "person", "teal", "blue", "purple", "amber", "red",
                     "green", "grey", "pink"]
 TypeName = Literal["text", "markdown", "integer", "number", "percent", "boolean", "date", "datetime", "duration",
-                   "url", "email", "enum", "list", "map", "object", "ref", "cadence", "target", "timezone", "slug",
+                   "url", "email", "enum", "list", "map", "object", "ref", "cadence", "target", "timezone", "slug", "weekday", "time",
                    "tags", "period"]
 # What a handbook may change in a field it did not declare: never its type or what it refers to.
 CHANGEABLE = {"required", "required_when", "default", "description", "example", "label", "reverse_label"}

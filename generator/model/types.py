@@ -405,6 +405,122 @@ CadenceField = Annotated[Cadence, WithJsonSchema({
 })]
 
 
+# --- Day and time of a ritual, as people write them -----------------------------------------------
+
+_DAY_RE = re.compile(r"^(?:(?:on )?(?:the |every )?(?P<nth>first|1st|second|2nd|third|3rd|fourth|4th|last) )?"
+                     r"(?P<day>" + "|".join(WEEKDAYS) + r"|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)s?\.?"
+                     r"(?: (?:of|in) (?:the|each|every) month)?$")
+_SHORT_DAYS = {name[:3]: code for name, code in WEEKDAYS.items()} | {"tues": "TU", "thur": "TH", "thurs": "TH"}
+_DAY_HINT = "write a weekday as people say it: Tuesday, Tuesdays, `Tuesday (from 2026-03-03)`, or for a monthly " \
+            "rhythm `first Wednesday`, `last Friday`"
+
+
+@dataclass(frozen=True)
+class Day(ParsedValue):
+    """The weekday a ritual meets on (`code`: MO…SU), the `nth` of the month (-1: the last) for
+    monthly rhythms, a `start` date and a `note` written in brackets."""
+
+    text: str
+    code: str
+    nth: int | None = None
+    start: date | None = None
+    note: str | None = None
+
+    @property
+    def label(self) -> str:
+        return day_words(f"{self.nth or ''}{self.code}")
+
+    @property
+    def index(self) -> int:
+        return list(WEEKDAYS.values()).index(self.code)
+
+    @classmethod
+    def parse(cls, value: Any) -> "Day":
+        if isinstance(value, Day):
+            return value
+        if not isinstance(value, str) or not value.strip():
+            raise PydanticCustomError("day", "expected a weekday such as `Tuesday`", {"hint": _DAY_HINT})
+        text = _one_line(value.strip())
+        words, note, start = text.lower(), None, None
+        if bracket := re.search(r"\(([^)]*)\)", words):
+            inside = text[bracket.start() + 1:bracket.end() - 1].strip()
+            words = (words[:bracket.start()] + words[bracket.end():]).strip()
+            iso = re.search(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", inside)
+            try:
+                start = date.fromisoformat(iso.group(0)) if iso else _start_date(inside)
+            except ValueError:
+                start = None
+            note = None if start else inside or None
+        match = _DAY_RE.match(" ".join(words.replace(",", " ").split()))
+        if match is None:
+            raise PydanticCustomError("day", "'{value}' is not a weekday", {"value": excerpt(value), "hint": _DAY_HINT})
+        code = WEEKDAYS.get(match["day"]) or _SHORT_DAYS[match["day"]]
+        nth = _ORDINALS[match["nth"]] if match["nth"] else None
+        if start is not None and start.weekday() != list(WEEKDAYS.values()).index(code):
+            raise PydanticCustomError("day", "{start} is a {actual}, not a {day}",
+                                      {"start": start.isoformat(), "actual": f"{start:%A}",
+                                       "day": day_words(code)[:-1], "hint": "give a first date on that weekday"})
+        return cls(text=text, code=code, nth=nth, start=start, note=note)
+
+    def to_json(self) -> dict:
+        out: dict = {"text": self.text, "byday": f"{self.nth or ''}{self.code}"}
+        if self.start:
+            out["start"] = self.start.isoformat()
+        return out
+
+
+DayField = Annotated[Day, WithJsonSchema({
+    "type": "string", "minLength": 1, "pattern": LINE_PATTERN,
+    "description": "the weekday it meets on: Tuesday, Tuesdays, `Tuesday (from 2026-03-03)`, or for a monthly "
+                   "rhythm `first Wednesday`, `last Friday`",
+    "examples": ["Tuesday", "Thursdays (from 2026-03-05)", "first Wednesday", "last Friday"]})]
+
+_TIME_RE = re.compile(r"^(?P<h>[0-9]{1,2})(?:[:.h](?P<m>[0-9]{2}))?\s*(?P<ampm>[ap]\.?m\.?)?$")
+_TIME_HINT = "write a time of day: 9:00, 09:00, 17:30, 5pm or 5 PM"
+
+
+@dataclass(frozen=True)
+class TimeOfDay(ParsedValue):
+    """A local time of day, in the ritual's time zone."""
+
+    hour: int
+    minute: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.hour:02d}:{self.minute:02d}"
+
+    @classmethod
+    def parse(cls, value: Any) -> "TimeOfDay":
+        if isinstance(value, TimeOfDay):
+            return value
+        match = _TIME_RE.match(value.strip().lower()) if isinstance(value, str) else None
+        if match is None:
+            raise PydanticCustomError("time", "'{value}' is not a time of day", {"value": excerpt(value), "hint": _TIME_HINT})
+        hour, minute, ampm = int(match["h"]), int(match["m"] or 0), match["ampm"]
+        if ampm is None and match["m"] is None:
+            raise PydanticCustomError("time", "'{value}' is not a time of day (say am or pm, or write minutes)",
+                                      {"value": excerpt(value), "hint": _TIME_HINT})
+        if ampm:
+            if not 1 <= hour <= 12:
+                raise PydanticCustomError("time", "'{value}': with am or pm the hour is 1 to 12",
+                                          {"value": excerpt(value), "hint": _TIME_HINT})
+            hour = hour % 12 + (12 if ampm.startswith("p") else 0)
+        if hour > 23 or minute > 59:
+            raise PydanticCustomError("time", "'{value}' is not a time of day", {"value": excerpt(value), "hint": _TIME_HINT})
+        return cls(hour, minute)
+
+    def to_json(self) -> str:
+        return self.label
+
+
+TIME_PATTERN = r"^\s*[0-9]{1,2}(?:[:.h][0-9]{2})?\s*(?:[aApP]\.?[mM]\.?)?\s*$"
+TimeField = Annotated[TimeOfDay, WithJsonSchema({
+    "type": "string", "pattern": TIME_PATTERN,
+    "description": "local time of day in the ritual's zone: 9:00, 09:00, 17:30, 5pm, 5 PM",
+    "examples": ["09:00", "5pm"]})]
+
+
 # --- Target allocation: a percentage or a range ------------------------------------------------
 
 TARGET_PATTERN = r"^\s*[0-9]{1,3}\s*%?\s*(?:(?:-|–|to)\s*[0-9]{1,3}\s*%?\s*)?$"

@@ -16,7 +16,7 @@ from . import types as t
 SIMPLE: dict[str, Any] = {
     "percent": t.Percent, "boolean": bool, "date": date, "datetime": t.LocalTime, "duration": t.DurationField,
     "url": t.Url, "email": t.Email, "cadence": t.CadenceField, "target": t.TargetField, "timezone": t.Timezone,
-    "period": t.PeriodField,
+    "period": t.PeriodField, "weekday": t.DayField, "time": t.TimeField,
     "slug": Annotated[str, Field(pattern=t.SLUG_PATTERN)],
 }
 
