@@ -144,6 +144,11 @@ class ThresholdsDecl(_Decl):
     red_checks: int = Field(1, ge=1, description="red-without-rebuild: this many latest health checks red")
     expiry_days: int = Field(45, ge=0, description="allocation-expired: days after a period's end before its "
                                                    "allocation is stale, unless it says `expires`")
+    meeting_hours: float = Field(15, ge=0, le=168, description="meeting-load: a team or person required in "
+                                                               "rituals for more than this many hours a week")
+    working_hours: str = Field("08:00-18:00", pattern=r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]-(?:[01][0-9]|2[0-4]):[0-5][0-9]$",
+                               description="outside-working-hours: a person's working day in their own `timezone`, "
+                                           "HH:MM-HH:MM")
 
 
 class ModelDecl(_Decl):
