@@ -51,6 +51,7 @@ PAGES = [
     SitePage("home.md.j2", "index.md", "Home", "start", 1),
     SitePage("map.md.j2", "map.md", "Interface map", "start", 2),
     SitePage("conformance.md.j2", "interfaces/conformance.md", "Conformance matrix", "interfaces"),
+    SitePage("rhythm.md.j2", "rituals/rhythm.md", "Rhythm", "rituals"),
     SitePage("tags.md.j2", "tags.md", "Tags", "end", 3),
     SitePage("reviews.md.j2", "reviews.md", "Reviews", "end", 1),
     SitePage("changes.md.j2", "changes.md", "Changes", "end", 2),

@@ -273,7 +273,11 @@ class Load:
 
 def meeting_load(handbook: Handbook) -> dict[tuple[str, str], Load]:
     """(kind, id) -> Load, for every team and person taking part in a regular meeting with a
-    duration; computed from the cadence, the duration and the participants."""
+    duration; computed from the cadence, the duration and the participants. Computed once per
+    handbook (every team and person page asks)."""
+    cached = handbook.__dict__.get("_meeting_load")
+    if cached is not None:
+        return cached
     loads: dict[tuple[str, str], Load] = {}
     for ritual, s in regular(handbook):
         if not _meets(ritual) or not s.minutes:
@@ -288,6 +292,7 @@ def meeting_load(handbook: Handbook) -> dict[tuple[str, str], Load]:
             load.rituals.append((ritual, hours, a.required))
     for load in loads.values():
         load.rituals.sort(key=lambda r: (-r[1], r[0].name.lower()))
+    handbook.__dict__["_meeting_load"] = loads
     return loads
 
 
@@ -376,3 +381,56 @@ def is_planning(ritual: Entity) -> bool:
     """Planning and review rituals stand out on the Rhythm page: by tag or by name."""
     words = " ".join([ritual.name, *(getattr(ritual.data, "tags", None) or [])]).lower().replace("-", " ").split()
     return any(w in PLANNING_WORDS for w in words)
+
+
+# --- the quarter at a glance (the Rhythm page) ---------------------------------------------------
+
+@dataclass(frozen=True)
+class RhythmRow:
+    ritual: Entity
+    schedule: Schedule
+    sessions: list[datetime]  # aware, in the ritual's zone
+    planning: bool
+
+
+@dataclass(frozen=True)
+class Quarter:
+    """The calendar quarter holding `today`, as whole weeks from the Monday on or before its first
+    day, with its rituals grouped (by level, else by owner) and their sessions."""
+
+    label: str
+    start: date  # a Monday
+    weeks: int
+    today: date
+    groups: list[tuple[str, list[RhythmRow]]]
+
+    @property
+    def current_week(self) -> int:
+        return (self.today - self.start).days // 7
+
+
+LEVEL_TITLES = {"org": "Organisation", "group": "Group", "team": "Team"}
+
+
+def quarter(handbook: Handbook, today: date) -> Quarter:
+    first_month = 3 * ((today.month - 1) // 3) + 1
+    begin = date(today.year, first_month, 1)
+    end = date(today.year + (first_month == 10), 1 if first_month == 10 else first_month + 3, 1)
+    start = begin - timedelta(days=begin.weekday())
+    weeks = -(-(end - start).days // 7)
+    lo = datetime.combine(start, time(0), tzinfo=timezone.utc) - timedelta(hours=14)
+    hi = datetime.combine(start + timedelta(weeks=weeks), time(0), tzinfo=timezone.utc) + timedelta(hours=14)
+    groups: dict[str, list[RhythmRow]] = {}
+    for ritual, s in regular(handbook):
+        if not s.placed:
+            continue
+        first, last = start, start + timedelta(weeks=weeks)
+        sessions = [d for d in s.sessions(lo, hi) if first <= d.date() < last]  # by the day it meets locally
+        level = getattr(ritual.data, "level", None)
+        owner = next(iter(ritual.targets("owner")), None)
+        title = LEVEL_TITLES.get(level) or (f"Owned by {owner.name}" if owner else "Other")
+        groups.setdefault(title, []).append(RhythmRow(ritual, s, sessions, is_planning(ritual)))
+    order = list(LEVEL_TITLES.values())
+    ordered = sorted(groups.items(), key=lambda g: (order.index(g[0]) if g[0] in order else len(order), g[0]))
+    return Quarter(f"{today.year}-Q{(first_month + 2) // 3}", start, weeks, today,
+                   [(t, sorted(rows, key=lambda r: r.ritual.name.lower())) for t, rows in ordered])

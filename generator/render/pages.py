@@ -141,7 +141,8 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
     env.filters["by_owner"] = _by_owner
     env.globals.update(link=_link, url=_url, href=_page_href, held=_held, neighbourhood=_neighbourhood,
                        interface_map=_interface_map, funding_chart=_funding_chart, pillar_chart=_pillar_chart,
-                       allocation=allocation)
+                       allocation=allocation, rhythm_chart=_rhythm_chart, rhythm=_rhythm, load_of=_load_of,
+                       session_words=charts.session_words)
     return env
 
 
@@ -384,6 +385,31 @@ def _funding_chart(context) -> Markup:
     rows = [{"name": f.name, "href": href(f), "low": f.target.low, "high": f.target.high, "target": f.target.label,
              "actual": actual[f.id]} for f in handbook.of("funding")]
     return hold(context["held_blocks"], diagrams.funding_chart(rows))
+
+
+@jinja2.pass_context
+def _rhythm(context) -> rhythm.Quarter:
+    """`rhythm()`: the quarter holding the build's today, its rituals grouped, with their sessions."""
+    return rhythm.quarter(context["handbook"], context["today"])
+
+
+@jinja2.pass_context
+def _rhythm_chart(context, quarter: rhythm.Quarter) -> Markup:
+    """`rhythm_chart(quarter)`: the quarter at a glance, as SVG."""
+    return hold(context["held_blocks"], charts.rhythm_chart(quarter, _href(context)))
+
+
+@jinja2.pass_context
+def _load_of(context, entity: Entity | None = None):
+    """`load_of(entity)`: the team's or person's meeting load (None when it attends no meeting);
+    `load_of()`: every load, teams first, most hours first."""
+    handbook = context["handbook"]
+    loads = context.get("_loads")
+    if loads is None:
+        loads = rhythm.meeting_load(handbook)
+    if entity is not None:
+        return loads.get((entity.kind, entity.id))
+    return sorted(loads.values(), key=lambda l: (l.who.kind != "teams", -l.required, l.who.name.lower()))
 
 
 @jinja2.pass_context
