@@ -143,7 +143,7 @@ def read_zone(text: str) -> Zone:
     """`text` as an IANA zone. Accepts IANA names, the forms in WRITTEN, `UTC+2`, and a name with
     an abbreviation in brackets either way round; raises ZoneError otherwise."""
     written = " ".join(text.split())
-    bracket = re.fullmatch(r"(.*?)\s*\(([^()]*)\)", written)
+    bracket = re.fullmatch(r"(.*?)\s*\(([^()]*)\)", written) or re.fullmatch(r"\(([^()]*)\)\s*(.*)", written)
     parts = [bracket.group(1), bracket.group(2)] if bracket else [written]
     found = [z for z in (_one(p) for p in parts if p.strip())]
     if bracket and None not in found and len(set(found)) > 1:
