@@ -216,7 +216,8 @@ def _when(context, ritual: Entity) -> When:
         when = f"{WEEKDAY_NAMES[upcoming.weekday()]} {upcoming:%Y-%m-%d}"
         following = f"{when} {upcoming:%H:%M} ({s.zone})" if s.timed else f"{when} (all day)"
     stated = rhythm.first_date(ritual)
-    first = "" if stated is None else (f"{stated:%A} {stated:%Y-%m-%d}" + (f" {s.first:%H:%M}" if s.timed else " (all day)"))
+    first = "" if stated is None else (f"{stated:%A} {stated:%Y-%m-%d}" + (f" {s.first:%H:%M} ({s.zone})" if s.timed
+                                                                          else " (all day)"))
     phase = "" if s.phase_known else ("which weeks of the cycle it meets in is not stated: the calendar counts "
                                       "from the week of 1 January 2001 until `starts` gives the first session")
     return When(True, words[0].upper() + words[1:], following, first, phase)
