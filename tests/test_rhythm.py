@@ -373,3 +373,32 @@ def test_a_daily_ritual_from_year_one_is_computed_by_jumping_not_walking(project
     span = (datetime(2026, 1, 1, tzinfo=timezone.utc), datetime(2026, 2, 1, tzinfo=timezone.utc))
     assert len(s.sessions(*span)) == 31
     assert round(rhythm.meeting_load(handbook)[("teams", "pricing")].required, 1) >= 7.0
+
+
+# --- jumping gives what walking gives -------------------------------------------------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=150, deadline=None)
+@given(cadence=st.sampled_from(["daily", "every 10 days", "weekly", "every 3 weeks", "twice a week", "monthly",
+                                "every 2 months", "quarterly", "twice a month", "yearly", "monthly (last Friday)",
+                                "quarterly (first Tuesday)", "every other Tuesday"]),
+       first=st.dates(date(2019, 1, 1), date(2026, 6, 30)), hour=st.integers(0, 23),
+       zone=st.sampled_from(["Europe/London", "America/New_York", "Australia/Sydney", "Asia/Kolkata"]),
+       offset=st.integers(0, 900))
+def test_sessions_jumped_to_a_span_are_the_sessions_walked_from_the_first(cadence, first, hour, zone, offset):
+    from generator.model.types import recurrence
+    c = Cadence.parse(cadence)
+    rule = recurrence(c, first)
+    s = rhythm.Schedule(zone=rhythm.Zone(zone), rule=rule, first=datetime(first.year, first.month, first.day, hour),
+                        timed=True, minutes=30, placed=True, phase_known=True)
+    start = datetime.combine(first + timedelta(days=offset), datetime.min.time(), tzinfo=timezone.utc)
+    end = start + timedelta(days=120)
+    walked = rrulestr("RRULE:" + s.text, dtstart=s.first)
+    expected = [d.replace(tzinfo=ZoneInfo(zone)) for d in walked.between(s.first, s.first + timedelta(days=offset + 125),
+                                                                          inc=True)]
+    expected = [d for d in expected if start <= d < end]
+    assert s.sessions(start, end) == expected
+    following = s.next(start)
+    assert following == (expected[0] if expected else following)
