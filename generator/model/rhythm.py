@@ -301,7 +301,8 @@ def meeting_load(handbook: Handbook) -> dict[tuple[str, str], Load]:
 def window(today: date) -> tuple[datetime, datetime]:
     """The next quarter from `today`, in UTC: the span the rhythm lints look at."""
     start = datetime.combine(today, time(0), tzinfo=timezone.utc)
-    return start, start + QUARTER
+    last = datetime.max.replace(tzinfo=timezone.utc) - timedelta(days=2)  # room for the zones' offsets
+    return start, start + QUARTER if start < last - QUARTER else last
 
 
 @dataclass(frozen=True)
@@ -415,6 +416,8 @@ LEVEL_TITLES = {"org": "Organisation", "group": "Group", "team": "Team"}
 def quarter(handbook: Handbook, today: date) -> Quarter:
     first_month = 3 * ((today.month - 1) // 3) + 1
     begin = date(today.year, first_month, 1)
+    if today.year >= 9999 or today.year <= 1:  # no whole quarter to draw at the calendar's edges
+        return Quarter(f"{today.year}-Q{(first_month + 2) // 3}", today, 0, today, [])
     end = date(today.year + (first_month == 10), 1 if first_month == 10 else first_month + 3, 1)
     start = begin - timedelta(days=begin.weekday())
     weeks = -(-(end - start).days // 7)
