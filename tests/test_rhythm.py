@@ -388,9 +388,8 @@ from hypothesis import given, settings, strategies as st  # noqa: E402
        zone=st.sampled_from(["Europe/London", "America/New_York", "Australia/Sydney", "Asia/Kolkata"]),
        offset=st.integers(0, 900))
 def test_sessions_jumped_to_a_span_are_the_sessions_walked_from_the_first(cadence, first, hour, zone, offset):
-    from generator.model.types import recurrence
     c = Cadence.parse(cadence)
-    rule = recurrence(c, first)
+    rule = rhythm.recurrence(c, first)
     s = rhythm.Schedule(zone=rhythm.Zone(zone), rule=rule, first=datetime(first.year, first.month, first.day, hour),
                         timed=True, minutes=30, placed=True, phase_known=True)
     start = datetime.combine(first + timedelta(days=offset), datetime.min.time(), tzinfo=timezone.utc)

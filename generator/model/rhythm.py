@@ -21,7 +21,7 @@ from dateutil.rrule import rrulestr
 from icalendar.prop import vRecur
 
 from .graph import Entity, Handbook
-from .types import WEEKDAYS, Cadence, recurrence
+from .types import WEEKDAYS, Cadence
 from .zones import Zone
 
 # Without a first date, a cycle counts from the week of Monday 1 January 2001: every 2 weeks meets
@@ -31,6 +31,30 @@ WEEKS_PER_YEAR = 365.2425 / 7
 QUARTER = timedelta(days=91)
 CODES = list(WEEKDAYS.values())  # MO … SU
 PLANNING_WORDS = ("planning", "plan", "review", "retro", "retrospective", "okr", "roadmap", "strategy")
+
+
+# The calendar rule of a regular cadence (RFC 5545 RRULE parts), for feeds and for "next session".
+FREQ = {"day": "DAILY", "week": "WEEKLY", "month": "MONTHLY", "year": "YEARLY"}
+
+
+def recurrence(cadence, start: date) -> dict:
+    """The RFC 5545 rule of a regular cadence. `per` times a period is spread over it from the
+    start: twice a month on the start's day and two weeks later, twice a week three days apart."""
+    rule: dict = {"FREQ": FREQ[cadence.unit], "INTERVAL": cadence.every}
+    if cadence.byday:
+        rule["BYDAY"] = cadence.byday
+    if cadence.per > 1 and cadence.unit == "month" and cadence.every == 1 and cadence.per == 2:
+        first = start.day if start.day <= 14 else start.day - 14
+        rule["BYMONTHDAY"] = [first, first + 14]
+    elif cadence.per > 1 and cadence.unit == "week":
+        days = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+        step = 7 // cadence.per
+        rule["BYDAY"] = [days[(start.weekday() + i * step) % 7] for i in range(cadence.per)]
+    elif cadence.per > 1 and cadence.unit in ("year", "month") and (12 * cadence.every if cadence.unit == "year"
+                                                                      else cadence.every) % cadence.per == 0:
+        months = 12 * cadence.every if cadence.unit == "year" else cadence.every
+        rule = {"FREQ": "MONTHLY", "INTERVAL": months // cadence.per}
+    return rule
 
 
 @dataclass(frozen=True)

@@ -594,30 +594,6 @@ LocalTime = Annotated[Union[datetime, date], BeforeValidator(_local_time), WithJ
      "description": "local time, YYYY-MM-DDTHH:MM, or a date alone for the whole day"})]
 
 
-# The calendar rule of a regular cadence (RFC 5545 RRULE parts), for feeds and for "next session".
-FREQ = {"day": "DAILY", "week": "WEEKLY", "month": "MONTHLY", "year": "YEARLY"}
-
-
-def recurrence(cadence, start: date) -> dict:
-    """The RFC 5545 rule of a regular cadence. `per` times a period is spread over it from the
-    start: twice a month on the start's day and two weeks later, twice a week three days apart."""
-    rule: dict = {"FREQ": FREQ[cadence.unit], "INTERVAL": cadence.every}
-    if cadence.byday:
-        rule["BYDAY"] = cadence.byday
-    if cadence.per > 1 and cadence.unit == "month" and cadence.every == 1 and cadence.per == 2:
-        first = start.day if start.day <= 14 else start.day - 14
-        rule["BYMONTHDAY"] = [first, first + 14]
-    elif cadence.per > 1 and cadence.unit == "week":
-        days = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
-        step = 7 // cadence.per
-        rule["BYDAY"] = [days[(start.weekday() + i * step) % 7] for i in range(cadence.per)]
-    elif cadence.per > 1 and cadence.unit in ("year", "month") and (12 * cadence.every if cadence.unit == "year"
-                                                                      else cadence.every) % cadence.per == 0:
-        months = 12 * cadence.every if cadence.unit == "year" else cadence.every
-        rule = {"FREQ": "MONTHLY", "INTERVAL": months // cadence.per}
-    return rule
-
-
 # --- Duration: minutes, written as people write them -------------------------------------------
 
 _DURATION_RE = re.compile(
