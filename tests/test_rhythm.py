@@ -401,3 +401,11 @@ def test_sessions_jumped_to_a_span_are_the_sessions_walked_from_the_first(cadenc
     assert s.sessions(start, end) == expected
     following = s.next(start)
     assert following == (expected[0] if expected else following)
+
+
+def test_a_persons_page_says_the_zone_understood_and_their_load(project):
+    person = project.handbook / "people/aiko-tanaka.yaml"
+    person.write_text(person.read_text().replace("timezone:", "# timezone:") + "timezone: Japan\n")
+    text = render(project, today=TODAY)["people/aiko-tanaka.md"].replace("&#95;", "_")
+    assert "Asia/Tokyo (written “Japan”)" in text
+    assert "**Meeting load:**" in text and "(../calendar/people/aiko-tanaka.ics)" in text
