@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 from dateutil.rrule import rrulestr
+from hypothesis import given, settings, strategies as st
 from icalendar import Calendar
 from pydantic_core import PydanticCustomError
 
@@ -377,7 +378,6 @@ def test_a_daily_ritual_from_year_one_is_computed_by_jumping_not_walking(project
 
 # --- jumping gives what walking gives -------------------------------------------------------------
 
-from hypothesis import given, settings, strategies as st  # noqa: E402
 
 
 @settings(max_examples=150, deadline=None)

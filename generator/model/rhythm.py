@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from functools import cached_property
-from typing import Iterator
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -394,12 +393,6 @@ def outside_working_hours(handbook: Handbook, today: date, day_start: int, day_e
                     found.append(OffHours(ritual, a.who, local))
                     break
     return found
-
-
-def sessions_between(handbook: Handbook, start: datetime, end: datetime) -> Iterator[tuple[Entity, Schedule, list[datetime]]]:
-    """Each regular ritual with its sessions in [start, end)."""
-    for ritual, s in regular(handbook):
-        yield ritual, s, s.sessions(start, end)
 
 
 def is_planning(ritual: Entity) -> bool:

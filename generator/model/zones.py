@@ -66,11 +66,9 @@ AMBIGUOUS = {
     "ist": ("Asia/Kolkata (India)", "Europe/Dublin (Ireland)", "Asia/Jerusalem (Israel)"),
     "cst": ("America/Chicago (US Central)", "Asia/Shanghai (China)", "America/Havana (Cuba)"),
     "central": ("America/Chicago (US Central)", "Europe/Berlin (Central European)"),
-    "bst": None,  # British Summer Time is by far the common reading (kept in WRITTEN)
     "ast": ("America/Halifax (Atlantic)", "Asia/Riyadh (Arabia)"),
     "ect": ("America/Guayaquil (Ecuador)", "Europe/Paris (European Central, old Java name)"),
     "sst": ("Pacific/Pago_Pago (Samoa)", "Asia/Singapore (Singapore)"),
-    "eastern european": None,
     "australia": ("Australia/Sydney", "Australia/Brisbane", "Australia/Adelaide", "Australia/Darwin",
                   "Australia/Perth"),
     "united states": ("America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles"),
@@ -84,7 +82,6 @@ AMBIGUOUS = {
     "spain": ("Europe/Madrid", "Atlantic/Canary"),
     "portugal": ("Europe/Lisbon", "Atlantic/Azores"),
 }
-AMBIGUOUS = {k: v for k, v in AMBIGUOUS.items() if v}
 _OFFSET = re.compile(r"^(?:utc|gmt)\s*([+-])\s*([0-9]{1,2})(?::?([0-9]{2}))?$")
 
 
