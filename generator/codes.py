@@ -277,6 +277,33 @@ CODES: dict[str, Code] = {
                            "The newest record of the exports is older than `thresholds.evidence_days` (default 30) "
                            "days: the measured allocation describes work long past.",
                            "Export the issues again and commit the files."),
+    "cadence-not-understood": Code("warning", "A cadence that begins like a period but was not understood",
+                                   "The text starts with a period word (weekly, every, monthly…) but is not a "
+                                   "period the tool reads, so it is taken as the event that triggers the ritual: "
+                                   "it gets no dates, no calendar events and no meeting load.",
+                                   "Write the period as people say it (`weekly`, `every 3 weeks`, `monthly (first "
+                                   "Tuesday)`, `biweekly, camera on`), or write `{trigger: …}` if an event starts it."),
+    "ritual-phase-unknown": Code("warning", "Which weeks a ritual meets in is not stated",
+                                 "The ritual meets every few weeks or months on a named day, but no first session "
+                                 "says which weeks: the calendar counts the cycle from the week of Monday 1 January "
+                                 "2001, which may be the other week.",
+                                 "Give the first session: `starts: 2026-03-03T09:00`, or `day: Tuesday (from "
+                                 "2026-03-03)`."),
+    "meeting-load": Code("warning", "Too many hours a week in rituals",
+                         "A team or person is required in regular meetings for more hours a week than "
+                         "`thresholds.meeting_hours` in model.yaml (computed from cadence, duration and "
+                         "participants; a team's members attend its rituals).",
+                         "Make some participation optional, meet less often or shorter, or retire a ritual."),
+    "ritual-overlap": Code("warning", "Two rituals need the same people at the same time",
+                           "In the next quarter, two meetings that require the same team or person overlap, "
+                           "computed session by session in each ritual's own time zone.",
+                           "Move one of them (`day`, `time`, `starts`), or make the participation optional."),
+    "outside-working-hours": Code("warning", "A ritual outside a participant's working day",
+                                  "A required participant who declares a `timezone` would meet before or after "
+                                  "their working day (`thresholds.working_hours` in model.yaml, in their zone), "
+                                  "e.g. a 07:00 meeting for someone eight hours away.",
+                                  "Move the meeting to a time inside everyone's day, rotate it, or make the "
+                                  "participation optional."),
 }
 
 
@@ -289,4 +316,5 @@ LINT_CODES = {
     "catch-all-absorbs", "hidden-dependency", "pillar-shares-not-100", "allocation-written-twice",
     "interaction-disagrees", "deadline-not-input",
     "reported-vs-measured", "planned-vs-measured", "low-coverage", "unmapped-team", "evidence-stale",
+    "cadence-not-understood", "ritual-phase-unknown", "meeting-load", "ritual-overlap", "outside-working-hours",
 }

@@ -21,6 +21,7 @@ from .model import Entity, Handbook, ParseCache, read_handbook
 from .model.declare import Model
 from .model.lints import run_lints
 from .model.types import FIRST_DATE, LAST_DATE
+from .model.rhythm import attendance
 from .render.feeds import FeedCache, site_files
 from .render.pages import RenderedPage, Renderer, RenderOptions, folder_title, group_anchor, render_error, site_url
 from .render.templates import missing_templates
@@ -56,6 +57,7 @@ PAGES = [
     SitePage("home.md.j2", "index.md", "Home", "start", 1),
     SitePage("map.md.j2", "map.md", "Interface map", "start", 2),
     SitePage("conformance.md.j2", "interfaces/conformance.md", "Conformance matrix", "interfaces"),
+    SitePage("rhythm.md.j2", "rituals/rhythm.md", "Rhythm", "rituals"),
     SitePage("tags.md.j2", "tags.md", "Tags", "end", 3),
     SitePage("reviews.md.j2", "reviews.md", "Reviews", "end", 1),
     SitePage("changes.md.j2", "changes.md", "Changes", "end", 2),
@@ -179,7 +181,8 @@ def affected_pages(old: Handbook | None, new: Handbook) -> set[str] | None:
     """Entity pages that can differ between two versions of the handbook, or None for "all".
 
     An entity page shows the entity, its neighbours (names, and the data of the relation) and the
-    set of required interfaces (team pages). With the parse cache, an unchanged file yields the
+    set of required interfaces (team pages); a ritual also changes the meeting load its teams' members
+    show. With the parse cache, an unchanged file yields the
     very same data object, so `is` tells what changed."""
     if old is None or old.meta.data is not new.meta.data:
         return None
@@ -193,6 +196,9 @@ def affected_pages(old: Handbook | None, new: Handbook) -> set[str] | None:
         if before is not None and before.data is entity.data:
             continue
         pages |= {entity.url} | _neighbours(entity) | (_neighbours(before) if before else set())
+        if entity.kind == "rituals":  # meeting load: the members of its teams show it too
+            pages |= {a.who.url for a in attendance(new, entity)}
+            pages |= {a.who.url for a in attendance(old, before)} if before else set()
     if [i.id for i in old.required_interfaces] != [i.id for i in new.required_interfaces]:
         pages |= {t.url for t in new.of("teams")}
     return {p for p in pages if not p.startswith("index.md")}

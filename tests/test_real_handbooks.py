@@ -158,7 +158,7 @@ def test_the_nav_groups_entities_by_folder(tmp_path):
     handbook, _ = read_handbook(own.handbook, own.root)
     pages = [RenderedPage(e.url, "", e.path, e) for e in handbook.all()]
     rituals = next(item["Rituals"] for item in build_nav(handbook.model, pages, 50, []) if "Rituals" in item)
-    assert rituals == ["rituals/index.md", "rituals/standup.md",
+    assert rituals == ["rituals/index.md", {"Rhythm": "rituals/rhythm.md"}, "rituals/standup.md",
                        {"Sales": ["rituals/sales/forecast-call.md", "rituals/sales/weekly-pipeline-review.md"]}]
 
 

@@ -42,7 +42,7 @@ LintSetting = Annotated[Literal[tuple("off warning error".split())], BeforeValid
 NodeStyle = Literal["principle", "ritual", "interface", "funding", "team", "person", "teal", "blue", "purple", "amber", "red",
                     "green", "grey", "pink"]
 TypeName = Literal["text", "markdown", "integer", "number", "percent", "boolean", "date", "datetime", "duration",
-                   "url", "email", "enum", "list", "map", "object", "ref", "cadence", "target", "timezone", "slug",
+                   "url", "email", "enum", "list", "map", "object", "ref", "cadence", "target", "timezone", "slug", "weekday", "time",
                    "tags", "period"]
 # What a handbook may change in a field it did not declare: never its type or what it refers to.
 CHANGEABLE = {"required", "required_when", "default", "description", "example", "label", "reverse_label"}
@@ -153,6 +153,11 @@ class ThresholdsDecl(_Decl):
                                          "team's measured effort matches no rule")
     evidence_days: int = Field(30, ge=0, le=t.MAX_SPAN_DAYS, description="evidence-stale: the newest record of "
                                                                           "the exports is older than this many days")
+    meeting_hours: float = Field(15, ge=0, le=168, description="meeting-load: a team or person required in "
+                                                               "rituals for more than this many hours a week")
+    working_hours: str = Field("08:00-18:00", pattern=r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]-(?:[01][0-9]|2[0-4]):[0-5][0-9]$",
+                               description="outside-working-hours: a person's working day in their own `timezone`, "
+                                           "HH:MM-HH:MM")
 
 
 class ModelDecl(_Decl):

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from typing import Any, Callable, Iterator
 
 from ..diagnostics import Diagnostic, excerpt
+from . import rhythm
 from .graph import Entity, Handbook
 
 Lint = Callable[[Handbook, date], Iterator[Diagnostic]]
@@ -279,3 +280,65 @@ def deadlines_are_inputs(handbook: Handbook, today: date) -> Iterator[Diagnostic
                 yield at(r, ("deadlines", i, "interface"), "deadline-not-input",
                          f"ritual '{r.id}' sets a deadline for '{d.interface}', which is not one of its inputs",
                          f"add {d.interface} to `inputs`, or remove the deadline", key=False)
+
+
+# --- the operating rhythm (model/rhythm.py) -----------------------------------------------------------
+
+def _when_field(r: Entity) -> tuple:
+    return next(((f,) for f in ("time", "starts", "day", "cadence") if f in r.doc.data), ("name",)) if r.doc else ("name",)
+
+
+@lint
+def cadences_not_understood(handbook: Handbook, today: date) -> Iterator[Diagnostic]:
+    from .types import Cadence
+    for e in handbook.all():
+        for name, value in e.data:
+            if isinstance(value, Cadence) and value.doubtful:
+                yield at(e, (name,), "cadence-not-understood",
+                         f"'{excerpt(value.trigger)}' begins like a period but is not one the tool reads: it is taken "
+                         f"as the event that triggers it, with no dates",
+                         "write the period as people say it (weekly, every 3 weeks, monthly (first Tuesday), "
+                         "biweekly, camera on), or `{trigger: …}` if an event starts it", key=False)
+
+
+@lint
+def rhythm_phase_unknown(handbook: Handbook, today: date) -> Iterator[Diagnostic]:
+    for r, s in rhythm.regular(handbook):
+        if s.placed and not s.phase_known:
+            yield at(r, _when_field(r), "ritual-phase-unknown",
+                     f"ritual '{r.id}' meets {r.cadence.label.lower()}, but which weeks is not stated: the calendar "
+                     f"counts from the week of 1 January 2001",
+                     "give the first session: `starts: 2026-03-03T09:00`, or `day: Tuesday (from 2026-03-03)`",
+                     key=False)
+
+
+@lint
+def meeting_load_over(handbook: Handbook, today: date) -> Iterator[Diagnostic]:
+    limit = handbook.model.thresholds.meeting_hours
+    for load in rhythm.meeting_load(handbook).values():
+        if load.required > limit and load.who.doc is not None:
+            top = ", ".join(f"{r.name} {h:.1f} h" for r, h, req in load.rituals[:3] if req)
+            yield at(load.who, ("name",), "meeting-load",
+                     f"{load.who.id} is required in rituals for {load.required:.1f} hours a week (over {limit:g})",
+                     f"make some participation optional, meet less often or shorter; the largest: {top}")
+
+
+@lint
+def rituals_overlapping(handbook: Handbook, today: date) -> Iterator[Diagnostic]:
+    for o in rhythm.overlaps(handbook, today):
+        yield at(o.second, _when_field(o.second), "ritual-overlap",
+                 f"ritual '{o.second.id}' overlaps '{o.first.id}', both requiring {o.who.id}: first on "
+                 f"{o.when:%A %Y-%m-%d %H:%M} ({o.when.tzinfo})",
+                 "move one of them (`day`, `time`, `starts`), or make the participation optional", key=False)
+
+
+@lint
+def rituals_outside_working_hours(handbook: Handbook, today: date) -> Iterator[Diagnostic]:
+    start, end = handbook.model.thresholds.working_hours.split("-")
+    day_start, day_end = int(start[:2]), int(end[:2])
+    for o in rhythm.outside_working_hours(handbook, today, day_start, day_end):
+        yield at(o.ritual, _when_field(o.ritual), "outside-working-hours",
+                 f"ritual '{o.ritual.id}' meets at {o.local:%H:%M} on {o.local:%A} for {o.person.id} "
+                 f"({o.local.tzinfo}), outside their working day ({start}-{end})",
+                 "move it inside everyone's day, rotate it across zones, or make the participation optional",
+                 key=False)

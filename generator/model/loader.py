@@ -201,7 +201,8 @@ def _scalar(event) -> tuple[Any, bool]:
     tag = event.tag
     if tag is None or tag == "!":
         tag = _resolver.resolve(yaml.ScalarNode, event.value, event.implicit) if plain else _STR_TAG
-    if tag == _STR_TAG:
+    if tag == _STR_TAG or (tag.endswith(":int") and ":" in event.value):
+        # YAML 1.1 reads 9:00 as the base-60 number 540; people mean a time of day: keep the text.
         return event.value, False
     construct = _CONSTRUCT.get(tag)
     if construct is None:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..diagnostics import Diagnostic, excerpt
 from .loader import Document
+from .validators import required_when_errors
 from .types import EMAIL_PATTERN, LINE_PATTERN, TAG_PATTERN, URL_PATTERN, Duration, field_shape
 
 
@@ -50,6 +51,8 @@ def validate_data(rel: str, doc: Document, model: type[BaseModel], data: Any = N
         return model.model_validate(doc.data if data is None else data, context=context), []
     except ValidationError as exc:
         errs = exc.errors(include_url=False)
+        if not any(e["type"] == "required_when" for e in errs) and data is None:
+            errs += required_when_errors(model, doc.data)
         return None, [_diagnostic(rel, doc, model, err, prefix) for err in errs if not _explained_by_typo(err, errs)]
 
 

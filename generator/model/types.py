@@ -122,15 +122,24 @@ def tag_type(pattern: str = TAG_PATTERN) -> Any:
 
 
 def _known_timezone(value: str) -> str:
+    from .zones import ZoneError, read_zone
     try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise PydanticCustomError("timezone", "unknown time zone '{tz}'",
-                                  {"tz": excerpt(value), "hint": "use an IANA name such as Europe/Berlin or UTC"})
-    return value
+        return read_zone(value)
+    except ZoneError as e:
+        if e.candidates:
+            raise PydanticCustomError("timezone-ambiguous", "{message}: {candidates}",
+                                      {"message": excerpt(str(e)), "candidates": ", ".join(e.candidates),
+                                       "hint": "write the IANA name of the one you mean, e.g. " + e.candidates[0].split()[0]})
+        raise PydanticCustomError("timezone", "{message}",
+                                  {"message": excerpt(str(e)), "hint": "use an IANA name such as Europe/Berlin, or a "
+                                   "common form: Pacific Time, ET, CET, UTC, UTC+2, Japan"})
 
 
-Timezone = Annotated[str, Field(min_length=1, pattern=LINE_PATTERN), AfterValidator(_known_timezone)]
+Timezone = Annotated[str, Field(min_length=1, max_length=80, pattern=LINE_PATTERN), AfterValidator(_known_timezone),
+                     WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 80, "pattern": LINE_PATTERN,
+                                     "description": "an IANA time zone (Europe/Berlin) or a common written form "
+                                                    "(Pacific Time, ET, CET, UTC, Japan)",
+                                     "examples": ["Europe/Berlin", "Pacific Time", "Central European Time (CET)"]})]
 Email = Annotated[str, Field(max_length=320, pattern=EMAIL_PATTERN)]
 
 class ParsedValue:
@@ -170,16 +179,25 @@ _MORE_PERIODS = {
 }
 _TIMES = {"once": 1, "twice": 2, "thrice": 3, "two": 2, "three": 3, "four": 4}
 _ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "last": -1}
-_NUMBERS = {"other": 2, "second": 2, "third": 3, "fourth": 4}
+_NUMBERS = {"other": 2, "second": 2, "third": 3, "fourth": 4, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+            "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
+_NUMBER_WORDS = "|".join(_NUMBERS)
 WEEKDAYS = {"monday": "MO", "tuesday": "TU", "wednesday": "WE", "thursday": "TH", "friday": "FR", "saturday": "SA",
             "sunday": "SU"}
-_EVERY = re.compile(r"^every (?:(?P<n>[1-9][0-9]?|other|second|third|fourth) )?(?P<unit>day|week|month|quarter|year)s?$")
+_EVERY = re.compile(r"^every (?:(?P<n>[1-9][0-9]?|" + _NUMBER_WORDS + r") )?(?P<unit>day|week|month|quarter|year)s?$")
 _EVERY_WEEKDAY = re.compile(r"^every (?:(?P<other>other|second) )?(?P<day>" + "|".join(WEEKDAYS) + r")s?$")
 _PER = re.compile(r"^(?P<n>once|twice|thrice|two|three|four|[2-9]) (?:times )?(?:a|per|each|every) "
                   r"(?P<unit>day|week|month|quarter|year)$")
 _SEMI = {"semimonthly": (2, "month"), "semi-monthly": (2, "month"), "semiweekly": (2, "week"), "semi-weekly": (2, "week")}
-_NTH_WEEKDAY = re.compile(r"(?:on )?(?:the )?(?P<nth>first|1st|second|2nd|third|3rd|fourth|4th|last) "
-                          r"(?P<day>" + "|".join(WEEKDAYS) + r")")
+_NTH_WEEKDAY = re.compile(r"(?:every )?(?:on )?(?:the )?(?P<nth>first|1st|second|2nd|third|3rd|fourth|4th|last) "
+                          r"(?P<day>" + "|".join(WEEKDAYS) + r")s?(?: (?:of|in) (?:the|each|every) month| every month"
+                          r"| each month| of the month| a month)?")
+# A period followed by when it starts: `weekly starting Monday March 2, 2026`, `monthly, 2026 start date: Feb. 3rd`.
+_STARTING = re.compile(r"^(?P<head>.+?),? (?:starting|starts|start date|beginning|from|since|as of)\b(?P<rest>.*)$")
+# Words that begin a period: text starting with one of them that is not understood is a warning.
+PERIOD_STARTS = re.compile(r"^(?:every|each|once|twice|daily|weekly|fortnightly|biweekly|bi-weekly|monthly|quarterly|"
+                           r"yearly|annually|semi|bi-?monthly|tri-?weekly|half|(?:[0-9]+|" + _NUMBER_WORDS +
+                           r") times)\b", re.I)
 _WORDS = sorted({*_NAMED_PERIODS, *_MORE_PERIODS, *_SEMI, "every", "day", "week", "month", "quarter", "year",
                  "twice", "times", "other", *WEEKDAYS})
 _CADENCE_HINT = ("write a period as people say it (weekly, every 3 weeks, triweekly, twice a month, quarterly, "
@@ -205,8 +223,22 @@ def _one_line(text: str) -> str:
 
 
 def _clean(text: str) -> str:
-    """Lower case, one space between words, no symbols or emoji (`Daily ⏰`)."""
+    """Lower case, one space between words, no symbols or emoji (`Daily ⏰`); a dash between words
+    (`weekly – alternating`) as ` - `."""
+    text = re.sub(r"\s[–—-]+\s", " - ", f" {text} ".replace("–", " - ").replace("—", " - "))
     return " ".join(re.sub(r"[^\w\s()\-,]", " ", text.lower()).split())
+
+
+def _start_date(text: str) -> date | None:
+    """A first date written after a period (`starting Monday March 2, 2026`), when it names a
+    year; else None (the text stays a note)."""
+    from dateutil import parser
+    if not re.search(r"\b[0-9]{4}\b", text):
+        return None
+    try:
+        return parser.parse(text, fuzzy=True, default=datetime(2000, 1, 1)).date()
+    except (ValueError, OverflowError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -223,6 +255,8 @@ class Cadence(ParsedValue):
     byday: str | None = None
     note: str | None = None
     own_words: bool = True  # the text names the period as shown; else the label says what was understood
+    start: date | None = None  # a first session written in the phrase (`weekly starting March 2, 2026`)
+    doubtful: bool = False  # a trigger whose text begins like a period (`every sprint`): a warning, not a guess
 
     @property
     def is_regular(self) -> bool:
@@ -274,21 +308,53 @@ class Cadence(ParsedValue):
         bracket = re.search(r"\(([^)]*)\)", text)
         if bracket:
             note, text = bracket.group(1).strip() or None, " ".join((text[:bracket.start()] + text[bracket.end():]).split())
-        text = text.strip(" ,")
-        byday = None
+        text = text.strip(" ,-")
+        # The whole text, else a period followed by when it starts or by a comment after a comma or
+        # a dash (`biweekly, camera on please`); the first reading whose head is a period wins.
+        readings = [(text, None)]
+        if m := _STARTING.match(text):
+            readings.append((m["head"].strip(" ,-"), "starting" + m["rest"]))
+        for sep in (",", " - "):
+            if sep in text:
+                head, tail = text.split(sep, 1)
+                readings.append((head.strip(" ,-"), tail.strip(" ,-")))
+        for head, tail in readings:
+            found = cls._rule(head, note)
+            if found is None:
+                continue
+            period, byday, nth, note_left = found
+            start = _start_date(tail) if tail else None
+            if tail and byday is None and (m := _NTH_WEEKDAY.search(tail)) and period[1] in ("month", "year"):
+                byday, nth = f"{_ORDINALS[m['nth']]}{WEEKDAYS[m['day']]}", m  # `monthly - last Thursday every month`
+                tail = " ".join(_NTH_WEEKDAY.sub("", tail).split()) or None
+            comment = None if start is not None else tail
+            return cls._regular(head, period, byday, nth, " · ".join(n for n in (note_left, comment) if n) or None, start)
+        close = difflib.get_close_matches(text, _WORDS, n=1, cutoff=0.8) if len(text.split()) <= 2 else []
+        if close and close[0] != text:  # a near-miss of a period word; anything else is a trigger
+            raise PydanticCustomError("cadence", "'{value}' is not a cadence (did you mean '{close}'?)",
+                                      {"value": excerpt(original), "close": close[0], "hint": _CADENCE_HINT})
+        return cls(text=original, trigger=original, doubtful=bool(PERIOD_STARTS.match(text)))
+
+    @classmethod
+    def _rule(cls, text: str, note: str | None):
+        """(period, byday, the nth-weekday match, the note left) when `text` (with its bracketed
+        `note`) names a regular period, else None."""
         nth = _NTH_WEEKDAY.search(note or "") or (None if cls._period(text) else _NTH_WEEKDAY.search(text))
+        byday = None
         if nth is not None:
             byday = f"{_ORDINALS[nth['nth']]}{WEEKDAYS[nth['day']]}"
             if note and _NTH_WEEKDAY.fullmatch(note.strip()):
                 note = None  # turned into the rule, and shown as understood
-            text = " ".join(_NTH_WEEKDAY.sub("", text).replace(",", " ").split())
+            text = " ".join(_NTH_WEEKDAY.sub("", text).replace(",", " ").split()).strip(" -")
+            if not text or text in ("every", "on", "monthly on", "every month", "each month"):
+                text = "monthly"  # `first Monday of the month`: the weekday of the month says the period
         period = cls._period(text)
         if period is None:
-            close = difflib.get_close_matches(text, _WORDS, n=1, cutoff=0.8) if len(text.split()) <= 2 else []
-            if close and close[0] != text:  # a near-miss of a period word; anything else is a trigger
-                raise PydanticCustomError("cadence", "'{value}' is not a cadence (did you mean '{close}'?)",
-                                          {"value": excerpt(original), "close": close[0], "hint": _CADENCE_HINT})
-            return cls(text=original, trigger=original)
+            return None
+        return period, byday, nth, note
+
+    @classmethod
+    def _regular(cls, text: str, period, byday, nth, note, start) -> "Cadence":
         every, unit, per, own, weekday = period
         if byday is not None and unit not in ("month", "year"):
             byday = None  # "first Tuesday" of a week means nothing exact
@@ -296,9 +362,8 @@ class Cadence(ParsedValue):
             byday = weekday
         if byday and unit in ("month", "year") and nth is not None:
             own = False
-        label_note = note if byday is None or note else None
-        return cls(text=text, every=every, unit=unit, per=per, byday=byday, note=label_note,
-                   own_words=own and byday is None)
+        return cls(text=text, every=every, unit=unit, per=per, byday=byday, note=note,
+                   own_words=own and byday is None, start=start)
 
     @staticmethod
     def _period(text: str) -> tuple[int, str, int, bool, str | None] | None:
@@ -316,6 +381,9 @@ class Cadence(ParsedValue):
             count = 1 if n is None else _NUMBERS.get(n) or int(n)
             unit, scale = _UNITS[match["unit"]]
             return count * scale, unit, 1, n is None or n.isdigit(), None
+        match = re.fullmatch(r"(?P<period>.+?) on (?P<day>" + "|".join(WEEKDAYS) + r")s?", text)
+        if match and (inner := Cadence._period(match["period"])) and inner[1] == "week" and inner[2] == 1:
+            return inner[0], "week", 1, False, WEEKDAYS[match["day"]]  # `weekly on Tuesdays`
         match = _EVERY_WEEKDAY.match(text)
         if match:
             return (2 if match["other"] else 1), "week", 1, False, WEEKDAYS[match["day"]]
@@ -336,6 +404,8 @@ class Cadence(ParsedValue):
             out["byday"] = self.byday
         if self.note:
             out["note"] = self.note
+        if self.start:
+            out["start"] = self.start.isoformat()
         return out
 
 
@@ -350,6 +420,122 @@ CadenceField = Annotated[Cadence, WithJsonSchema({
          "required": ["trigger"], "additionalProperties": False},
     ],
 })]
+
+
+# --- Day and time of a ritual, as people write them -----------------------------------------------
+
+_DAY_RE = re.compile(r"^(?:(?:on )?(?:the |every )?(?P<nth>first|1st|second|2nd|third|3rd|fourth|4th|last) )?"
+                     r"(?P<day>" + "|".join(WEEKDAYS) + r"|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)s?\.?"
+                     r"(?: (?:of|in) (?:the|each|every) month)?$")
+_SHORT_DAYS = {name[:3]: code for name, code in WEEKDAYS.items()} | {"tues": "TU", "thur": "TH", "thurs": "TH"}
+_DAY_HINT = "write a weekday as people say it: Tuesday, Tuesdays, `Tuesday (from 2026-03-03)`, or for a monthly " \
+            "rhythm `first Wednesday`, `last Friday`"
+
+
+@dataclass(frozen=True)
+class Day(ParsedValue):
+    """The weekday a ritual meets on (`code`: MO…SU), the `nth` of the month (-1: the last) for
+    monthly rhythms, a `start` date and a `note` written in brackets."""
+
+    text: str
+    code: str
+    nth: int | None = None
+    start: date | None = None
+    note: str | None = None
+
+    @property
+    def label(self) -> str:
+        return day_words(f"{self.nth or ''}{self.code}")
+
+    @property
+    def index(self) -> int:
+        return list(WEEKDAYS.values()).index(self.code)
+
+    @classmethod
+    def parse(cls, value: Any) -> "Day":
+        if isinstance(value, Day):
+            return value
+        if not isinstance(value, str) or not value.strip():
+            raise PydanticCustomError("day", "expected a weekday such as `Tuesday`", {"hint": _DAY_HINT})
+        text = _one_line(value.strip())
+        words, note, start = text.lower(), None, None
+        if bracket := re.search(r"\(([^)]*)\)", words):
+            inside = text[bracket.start() + 1:bracket.end() - 1].strip()
+            words = (words[:bracket.start()] + words[bracket.end():]).strip()
+            iso = re.search(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", inside)
+            try:
+                start = date.fromisoformat(iso.group(0)) if iso else _start_date(inside)
+            except ValueError:
+                start = None
+            note = None if start else inside or None
+        match = _DAY_RE.match(" ".join(words.replace(",", " ").split()))
+        if match is None:
+            raise PydanticCustomError("day", "'{value}' is not a weekday", {"value": excerpt(value), "hint": _DAY_HINT})
+        code = WEEKDAYS.get(match["day"]) or _SHORT_DAYS[match["day"]]
+        nth = _ORDINALS[match["nth"]] if match["nth"] else None
+        if start is not None and start.weekday() != list(WEEKDAYS.values()).index(code):
+            raise PydanticCustomError("day", "{start} is a {actual}, not a {day}",
+                                      {"start": start.isoformat(), "actual": f"{start:%A}",
+                                       "day": day_words(code)[:-1], "hint": "give a first date on that weekday"})
+        return cls(text=text, code=code, nth=nth, start=start, note=note)
+
+    def to_json(self) -> dict:
+        out: dict = {"text": self.text, "byday": f"{self.nth or ''}{self.code}"}
+        if self.start:
+            out["start"] = self.start.isoformat()
+        return out
+
+
+DayField = Annotated[Day, WithJsonSchema({
+    "type": "string", "minLength": 1, "pattern": LINE_PATTERN,
+    "description": "the weekday it meets on: Tuesday, Tuesdays, `Tuesday (from 2026-03-03)`, or for a monthly "
+                   "rhythm `first Wednesday`, `last Friday`",
+    "examples": ["Tuesday", "Thursdays (from 2026-03-05)", "first Wednesday", "last Friday"]})]
+
+_TIME_RE = re.compile(r"^(?P<h>[0-9]{1,2})(?:[:.h](?P<m>[0-9]{2}))?\s*(?P<ampm>[ap]\.?m\.?)?$")
+_TIME_HINT = "write a time of day: 9:00, 09:00, 17:30, 5pm or 5 PM"
+
+
+@dataclass(frozen=True)
+class TimeOfDay(ParsedValue):
+    """A local time of day, in the ritual's time zone."""
+
+    hour: int
+    minute: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.hour:02d}:{self.minute:02d}"
+
+    @classmethod
+    def parse(cls, value: Any) -> "TimeOfDay":
+        if isinstance(value, TimeOfDay):
+            return value
+        match = _TIME_RE.match(value.strip().lower()) if isinstance(value, str) else None
+        if match is None:
+            raise PydanticCustomError("time", "'{value}' is not a time of day", {"value": excerpt(value), "hint": _TIME_HINT})
+        hour, minute, ampm = int(match["h"]), int(match["m"] or 0), match["ampm"]
+        if ampm is None and match["m"] is None:
+            raise PydanticCustomError("time", "'{value}' is not a time of day (say am or pm, or write minutes)",
+                                      {"value": excerpt(value), "hint": _TIME_HINT})
+        if ampm:
+            if not 1 <= hour <= 12:
+                raise PydanticCustomError("time", "'{value}': with am or pm the hour is 1 to 12",
+                                          {"value": excerpt(value), "hint": _TIME_HINT})
+            hour = hour % 12 + (12 if ampm.startswith("p") else 0)
+        if hour > 23 or minute > 59:
+            raise PydanticCustomError("time", "'{value}' is not a time of day", {"value": excerpt(value), "hint": _TIME_HINT})
+        return cls(hour, minute)
+
+    def to_json(self) -> str:
+        return self.label
+
+
+TIME_PATTERN = r"^\s*[0-9]{1,2}(?:[:.h][0-9]{2})?\s*(?:[aApP]\.?[mM]\.?)?\s*$"
+TimeField = Annotated[TimeOfDay, WithJsonSchema({
+    "type": "string", "pattern": TIME_PATTERN,
+    "description": "local time of day in the ritual's zone: 9:00, 09:00, 17:30, 5pm, 5 PM",
+    "examples": ["09:00", "5pm"]})]
 
 
 # --- Target allocation: a percentage or a range ------------------------------------------------
@@ -446,30 +632,6 @@ def _local_time(value: Any) -> Any:
 LocalTime = Annotated[Union[datetime, date], BeforeValidator(_local_time), AfterValidator(date_in_range), WithJsonSchema(
     {"type": "string", "pattern": LOCAL_TIME_PATTERN,
      "description": "local time, YYYY-MM-DDTHH:MM, or a date alone for the whole day"})]
-
-
-# The calendar rule of a regular cadence (RFC 5545 RRULE parts), for feeds and for "next session".
-FREQ = {"day": "DAILY", "week": "WEEKLY", "month": "MONTHLY", "year": "YEARLY"}
-
-
-def recurrence(cadence, start: date) -> dict:
-    """The RFC 5545 rule of a regular cadence. `per` times a period is spread over it from the
-    start: twice a month on the start's day and two weeks later, twice a week three days apart."""
-    rule: dict = {"FREQ": FREQ[cadence.unit], "INTERVAL": cadence.every}
-    if cadence.byday:
-        rule["BYDAY"] = cadence.byday
-    if cadence.per > 1 and cadence.unit == "month" and cadence.every == 1 and cadence.per == 2:
-        first = start.day if start.day <= 14 else start.day - 14
-        rule["BYMONTHDAY"] = [first, first + 14]
-    elif cadence.per > 1 and cadence.unit == "week":
-        days = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
-        step = 7 // cadence.per
-        rule["BYDAY"] = [days[(start.weekday() + i * step) % 7] for i in range(cadence.per)]
-    elif cadence.per > 1 and cadence.unit in ("year", "month") and (12 * cadence.every if cadence.unit == "year"
-                                                                      else cadence.every) % cadence.per == 0:
-        months = 12 * cadence.every if cadence.unit == "year" else cadence.every
-        rule = {"FREQ": "MONTHLY", "INTERVAL": months // cadence.per}
-    return rule
 
 
 # --- Duration: minutes, written as people write them -------------------------------------------

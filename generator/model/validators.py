@@ -4,6 +4,8 @@ hand-written models. A value type is one entry here and one in declare.TypeName.
 from __future__ import annotations
 
 import re
+import weakref
+from datetime import date
 from typing import Annotated, Any, Literal, Optional
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, create_model, model_validator
@@ -15,7 +17,7 @@ from . import types as t
 SIMPLE: dict[str, Any] = {
     "percent": t.Percent, "boolean": bool, "date": t.Day, "datetime": t.LocalTime, "duration": t.DurationField,
     "url": t.Url, "email": t.Email, "cadence": t.CadenceField, "target": t.TargetField, "timezone": t.Timezone,
-    "period": t.PeriodField,
+    "period": t.PeriodField, "weekday": t.DayField, "time": t.TimeField,
     "slug": Annotated[str, Field(pattern=t.SLUG_PATTERN)],
 }
 
@@ -51,7 +53,31 @@ def _model_class(name: str, specs, model: Model, tag, one_of: tuple[str, ...], d
     extra = extra or None
     # Unknown keys are errors: they are nearly always typos of a real field.
     config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, json_schema_extra=extra)
-    return create_model(name, __config__=config, __validators__=validators, __doc__=doc or None, **definitions)
+    made = create_model(name, __config__=config, __validators__=validators, __doc__=doc or None, **definitions)
+    if conditions:
+        REQUIRED_WHEN[made] = conditions
+    return made
+
+
+# Model class -> its conditional requirements, to report them along with a file's other errors
+# (the `after` check runs only once everything else is valid): `required_when_errors`.
+REQUIRED_WHEN: "weakref.WeakKeyDictionary[type, dict]" = weakref.WeakKeyDictionary()
+
+
+def required_when_errors(model: type[BaseModel], data: Any) -> list[dict]:
+    """The conditional requirements `data` (as written) misses, as validation error details."""
+    conditions = REQUIRED_WHEN.get(model)
+    if not conditions or not isinstance(data, dict):
+        return []
+    found = []
+    for (field, value), names in conditions.items():
+        absent = [n for n in names if data.get(n) in (None, [], {}, "")]
+        if data.get(field, model.model_fields[field].default) == value and absent:
+            fields = ", ".join(f"`{n}`" for n in absent)
+            found.append({"type": "required_when", "loc": (), "input": data, "msg": f"a {field} `{value}` needs {fields}",
+                          "ctx": {"hint": f"add {', '.join(f'`{n}:`' for n in absent)}; or, if it is not a {value}, "
+                                          f"say so with `{field}:`"}})
+    return found
 
 
 def _required_when_check(conditions: dict[tuple[str, str], list[str]]):

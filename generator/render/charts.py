@@ -9,6 +9,7 @@ written in YAML can overflow the drawing or become markup.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Callable
 
 from markupsafe import Markup
@@ -155,3 +156,65 @@ def allocation_chart(rows: list[ChartRow], title: str, off_points: float) -> Mar
                    f'{pct} %</text>')
     out.append("</svg>")
     return Markup(f'\n<div class="hb-chart hb-alloc" data-search-exclude>{"".join(out)}</div>\n')
+# --- the operating rhythm: the quarter at a glance ----------------------------------------------
+
+MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]  # not the locale's
+R_LABEL_W, WEEK_W, R_ROW_H, R_TOP = 220, 49, 22, 44
+R_MAX_LABEL = int((R_LABEL_W - 16) / CHAR_W)
+
+
+def rhythm_chart(q, href: Callable[[Entity], str]) -> Markup:
+    """Weeks across, rituals down (grouped), a mark per session at its day; planning and review
+    rituals drawn as diamonds in a strong colour; the current week shaded and labelled."""
+    rows = sum(len(r) for _, r in q.groups)
+    if not rows:
+        return Markup("")
+    title = f"The operating rhythm, {q.label}: every session of every ritual, week by week"
+    width = R_LABEL_W + q.weeks * WEEK_W + 10
+    height = R_TOP + (rows + len(q.groups)) * R_ROW_H + 10
+    out = [f'<svg class="hb-chart__svg hb-rhythm__svg" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} '
+           f'{height}" width="{width}" height="{height}" role="img" aria-label="{escape(title)}">',
+           f"<title>{escape(title)}</title>",
+           f'<text class="hb-chart__legend" x="4" y="14"><tspan class="hb-rhythm__legend-planning">◆</tspan> planning '
+           f'or review  <tspan class="hb-rhythm__legend-session">●</tspan> other ritual</text>']
+    if 0 <= q.current_week < q.weeks:
+        x = R_LABEL_W + q.current_week * WEEK_W
+        out.append(f'<rect class="hb-rhythm__today" x="{x}" y="{R_TOP - 16}" width="{WEEK_W}" height="{height - R_TOP + 10}">'
+                   f'<title>This week (today: {q.today.isoformat()})</title></rect>'
+                   f'<text class="hb-chart__axis hb-rhythm__today-label" x="{x + WEEK_W / 2:.0f}" y="14" '
+                   f'text-anchor="middle">this week</text>')
+    for w in range(q.weeks):
+        day = q.start + timedelta(weeks=w)
+        out.append(f'<text class="hb-chart__axis hb-rhythm__week" x="{R_LABEL_W + w * WEEK_W + WEEK_W / 2:.0f}" '
+                   f'y="{R_TOP - 4}" text-anchor="middle">{day.day} {MONTHS[day.month - 1]}</text>')
+        out.append(f'<line class="hb-rhythm__grid" x1="{R_LABEL_W + w * WEEK_W}" x2="{R_LABEL_W + w * WEEK_W}" '
+                   f'y1="{R_TOP}" y2="{height - 6}"/>')
+    y = R_TOP
+    for group, members in q.groups:
+        out.append(f'<text class="hb-diagram__group hb-rhythm__group" x="4" y="{y + 15}">{escape(fit(group, R_MAX_LABEL))}</text>')
+        y += R_ROW_H
+        for row in members:
+            r = row.ritual
+            kind = "planning" if row.planning else "session"
+            out.append(f'<g class="hb-rhythm__row hb-rhythm__row--{kind}" data-ritual="{escape(r.id)}">'
+                       f'<a href="{escape(href(r))}"><text class="hb-chart__label hb-rhythm__name" x="{R_LABEL_W - 8}" '
+                       f'y="{y + 15}" text-anchor="end">{escape(fit(r.name, R_MAX_LABEL))}<title>{escape(r.name)}</title>'
+                       f'</text></a>')
+            for d in row.sessions:
+                days = (d.date() - q.start).days
+                cx, cy = R_LABEL_W + days * WEEK_W / 7 + WEEK_W / 14, y + 11
+                label = escape(f"{r.name}: {session_words(d, row.schedule.timed)}")
+                shape = (f'<path d="M{cx:.1f} {cy - 6} l6 6 l-6 6 l-6 -6 z"' if row.planning
+                         else f'<circle cx="{cx:.1f}" cy="{cy}" r="4.5"')
+                out.append(f'{shape} class="hb-rhythm__mark hb-rhythm__mark--{kind}"><title>{label}</title>'
+                           f'{"</path>" if row.planning else "</circle>"}')
+            out.append("</g>")
+            y += R_ROW_H
+    out.append("</svg>")
+    return Markup(f'\n<div class="hb-chart hb-rhythm" data-search-exclude>{"".join(out)}</div>\n')
+
+
+def session_words(d, timed: bool) -> str:
+    """A session in words, local to its zone: "Monday 2026-11-23 10:00 (Europe/London)"."""
+    day = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"][d.weekday()]
+    return f"{day} {d:%Y-%m-%d} {d:%H:%M} ({d.tzinfo})" if timed else f"{day} {d:%Y-%m-%d} (all day)"

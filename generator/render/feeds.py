@@ -1,7 +1,8 @@
 """Render: files beside the pages, for calendars and other tools.
 
-- `calendar.ics`, and `calendar/<team>.ics` per team: a recurring event per ritual with a regular
-  cadence (RFC 5545, written by the icalendar library). Event-driven rituals get no invented dates.
+- `calendar.ics`, `calendar/<team>.ics` per team and `calendar/people/<id>.ics` per person: a
+  recurring event per ritual with a regular cadence (RFC 5545, written by the icalendar library),
+  in the ritual's own zone (model/rhythm.py). Event-driven rituals get no invented dates.
 - `api/handbook.json`: the resolved model (every entity, its fields, forward and reverse
   relations, source file), described by `api/handbook.schema.json`.
 """
@@ -11,14 +12,13 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event
 from pydantic import BaseModel, Field
 
 from ..model import Entity, Handbook
 from ..model.allocation import pillar_time, timeline
-from ..model.types import recurrence
+from ..model.rhythm import Attendance, attendance, meeting_load, schedule
 from .pages import site_url
 
 API_VERSION = "1"
@@ -34,7 +34,7 @@ def page_address(handbook: Handbook, entity: Entity, use_directory_urls: bool) -
 # --- calendar ----------------------------------------------------------------------------------
 
 def regular_rituals(handbook: Handbook) -> list[Entity]:
-    return [r for r in handbook.of("rituals") if r.cadence.is_regular and r.status != "sunset"]
+    return [r for r in handbook.of("rituals") if r.cadence.is_regular and getattr(r.data, "status", None) != "sunset"]
 
 
 def _event(ritual: Entity, handbook: Handbook, use_directory_urls: bool) -> Event:
@@ -47,18 +47,22 @@ def _event(ritual: Entity, handbook: Handbook, use_directory_urls: bool) -> Even
     stamp = ritual.last_reviewed or meta.review_by
     event.add("dtstamp", datetime.combine(stamp, time(0), tzinfo=timezone.utc))
     event.add("summary", ritual.name)
-    if isinstance(ritual.starts, datetime):
-        event.add("dtstart", ritual.starts.replace(tzinfo=ZoneInfo(meta.timezone)))
-        if ritual.duration_minutes:
-            event.add("duration", timedelta(minutes=ritual.duration_minutes))
+    s = schedule(ritual, handbook)
+    first = s.feed_first()
+    if s.placed and s.timed:
+        event.add("dtstart", first.replace(tzinfo=s.tz))  # local time with TZID: right in every week of the year
+        if s.minutes:
+            event.add("duration", timedelta(minutes=s.minutes))
         note = ""
-    elif ritual.starts is not None:  # a date without a time: the whole day, from that day on
-        event.add("dtstart", ritual.starts)
-        note = "\n\nThe handbook gives a first date but no time (`starts`): this is an all-day event."
-    else:  # no time set: an all-day reminder, said plainly in the description
+    elif s.placed:  # a day without a time: the whole day
+        event.add("dtstart", first.date())
+        note = "\n\nThe handbook gives a day but no time (`time` or `starts`): this is an all-day event."
+    else:  # no day set: an all-day reminder, said plainly in the description
         event.add("dtstart", stamp)
-        note = "\n\nNo start time is set in the handbook (`starts`): this is an all-day reminder."
-    event.add("rrule", recurrence(ritual.cadence, ritual.starts or stamp))
+        note = "\n\nNo start time is set in the handbook (`starts`, or `day` and `time`): this is an all-day reminder."
+    if s.placed and not s.phase_known:
+        note += "\n\nWhich weeks of the cycle it meets in is not stated (`starts`): this calendar counts from 1 January 2001."
+    event.add("rrule", s.rule)
     facts = [ritual.cadence.label] + [f"{ritual.duration_minutes} minutes"] * bool(ritual.duration_minutes) \
         + [ritual.mode] * bool(ritual.mode)
     who = f" Facilitator: {ritual.facilitator}." if ritual.facilitator else ""
@@ -95,6 +99,16 @@ def calendar(handbook: Handbook, rituals: list[Entity], title: str, use_director
         cal.add_component(_event(ritual, handbook, use_directory_urls))
     cal.add_missing_timezones()  # a VTIMEZONE for every TZID used, as RFC 5545 requires
     return cal.to_ical()
+
+
+def person_rituals(handbook: Handbook, rituals: list[Entity]) -> dict[str, list[Entity]]:
+    """Person id -> the rituals they attend: named, through a team, or as facilitator."""
+    found: dict[str, list[Entity]] = {}
+    for ritual in rituals:
+        for a in attendance(handbook, ritual):
+            if a.who.kind == "people":
+                found.setdefault(a.who.id, []).append(ritual)
+    return found
 
 
 def team_rituals(team: Entity, rituals: list[Entity]) -> list[Entity]:
@@ -158,6 +172,18 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
 
+class ApiLoad(BaseModel):
+    kind: str = Field(description="teams or people")
+    id: str
+    required_hours: float = Field(description="hours a week in rituals it must attend")
+    optional_hours: float = Field(description="hours a week in rituals it may attend")
+
+
+def api_meeting_load(handbook: Handbook) -> list[ApiLoad]:
+    return [ApiLoad(kind=kind, id=entity_id, required_hours=round(load.required, 2), optional_hours=round(load.optional, 2))
+            for (kind, entity_id), load in sorted(meeting_load(handbook).items())]
+
+
 class ApiHandbook(BaseModel):
     """The resolved operating-system handbook."""
 
@@ -167,6 +193,8 @@ class ApiHandbook(BaseModel):
     counts: dict[str, int]
     pillar_time: list[ApiPeriodTime] = Field([], description="time by strategic pillar per period, planned and actual "
                                                              "(percent of the reporting teams' capacity, and people)")
+    meeting_load: list[ApiLoad] = Field([], description="hours a week each team and person spends in regular "
+                                                        "meetings, from cadence, duration and participants")
     entities: list[ApiEntity]
 
 
@@ -264,8 +292,11 @@ def site_files(handbook: Handbook, use_directory_urls: bool = True,
     files = {"calendar.ics": feed(f"{name}: rituals", rituals)}
     for team in handbook.of("teams"):
         files[f"calendar/{team.id}.ics"] = feed(f"{name}: {team.name}", team_rituals(team, rituals))
+    attends = person_rituals(handbook, rituals)
+    for person in handbook.of("people"):
+        files[f"calendar/people/{person.id}.ics"] = feed(f"{name}: {person.name}", attends.get(person.id, []))
     head = ApiHandbook(name=name, handbook=_fields(meta), counts={kind: len(handbook.of(kind)) for kind in handbook.model.kinds},
-                       pillar_time=api_pillar_time(handbook), entities=[]).model_dump(mode="json")
+                       pillar_time=api_pillar_time(handbook), meeting_load=api_meeting_load(handbook), entities=[]).model_dump(mode="json")
     head.pop("entities")
     entities = ",".join(_entity_json(e, handbook, use_directory_urls, reuse) for e in handbook.all())
     files["api/handbook.json"] = (json.dumps({"$schema": "handbook.schema.json", **head}, ensure_ascii=False)[:-1]

@@ -21,10 +21,10 @@ from .templates import PACKAGED_PREFIX, TemplateVersionError, make_loader
 from ..packaged import packaged_templates
 from ..diagnostics import Diagnostic
 from .fragments import hold, in_use, standalone
-from ..model import Entity, Handbook, allocation
+from ..model import Entity, Handbook, allocation, rhythm
 from ..model.mentions import MAX_LINKS_PER_FILE, MENTION, resolve as resolve_mention
 from .text import escape_plain, render_block, render_inline
-from ..model.types import day_words, recurrence
+from ..model.types import day_words
 
 
 @dataclass
@@ -142,7 +142,8 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
     env.filters["by_owner"] = _by_owner
     env.globals.update(link=_link, url=_url, href=_page_href, held=_held, neighbourhood=_neighbourhood,
                        interface_map=_interface_map, funding_chart=_funding_chart, pillar_chart=_pillar_chart,
-                       allocation=allocation, allocation_chart=_allocation_chart)
+                       allocation=allocation, allocation_chart=_allocation_chart, rhythm_chart=_rhythm_chart,
+                       rhythm=_rhythm, load_of=_load_of, session_words=charts.session_words)
     return env
 
 
@@ -172,50 +173,55 @@ class When:
     """When a ritual happens, in words (see `_when`)."""
 
     regular: bool
-    words: str  # "Mondays 10:00, Europe/London"; "" when nothing says when
+    words: str  # "Mondays 10:00, America/Los_Angeles (written “Pacific Time”)"; "" when nothing says when
     next: str  # the next session from the build's today, in words; "" when none can be known
+    first: str = ""  # the first session, when the handbook states one
+    phase: str = ""  # what the page says when the cycle's weeks are chosen, not stated
+
+
+def day_in_words(rule: dict, first: datetime) -> str:
+    """The days a rule meets on: "Tuesdays", "the first Wednesday of the month", "the 5th"."""
+    days = rule.get("BYDAY")
+    if isinstance(days, str):
+        return day_words(days) + (" of the month" if rule["FREQ"] == "MONTHLY" and days[:-2] else "")
+    if days:
+        names = [WEEKDAY_NAMES[RRULE_DAYS.index(d)] + "s" for d in days]
+        return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+    if rule["FREQ"] == "WEEKLY":
+        return f"{WEEKDAY_NAMES[first.weekday()]}s"
+    if rule["FREQ"] == "MONTHLY" and rule.get("BYMONTHDAY"):
+        return " and ".join(f"the {_ordinal(d)}" for d in rule["BYMONTHDAY"])
+    if rule["FREQ"] == "MONTHLY":
+        return f"the {_ordinal(first.day)}"
+    if rule["FREQ"] == "YEARLY":
+        return f"{first.day} {first:%B}"
+    return ""
 
 
 @jinja2.pass_context
 def _when(context, ritual: Entity) -> When:
     """`ritual | when`: the day, time and time zone of a ritual's sessions and the next one on or
-    after the build's `today` (the plugin's `today` option makes it reproducible), from its cadence
-    and `starts` (a date alone: all-day sessions). An event-driven ritual, or one with no `starts`,
-    has no dates to tell."""
-    from dateutil.rrule import rrulestr
-    from icalendar.prop import vRecur
-
-    cadence, starts, tz = ritual.cadence, ritual.data.starts, context["meta"].timezone
-    if not cadence.is_regular or starts is None:
-        return When(cadence.is_regular, "", "")
-    timed = isinstance(starts, datetime)
-    first = starts if timed else datetime.combine(starts, datetime.min.time())
-    rule = recurrence(cadence, first.date())
-    hour = f"{first:%H:%M}, {tz}" if timed else "all day"
-    days = rule.get("BYDAY")
-    if isinstance(days, str):
-        day = day_words(days) + (" of the month" if rule["FREQ"] == "MONTHLY" and days[:-2] else "")
-    elif days:
-        names = [WEEKDAY_NAMES[RRULE_DAYS.index(d)] + "s" for d in days]
-        day = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
-    elif rule["FREQ"] == "WEEKLY":
-        day = f"{WEEKDAY_NAMES[first.weekday()]}s"
-    elif rule["FREQ"] == "MONTHLY" and rule.get("BYMONTHDAY"):
-        day = " and ".join(f"the {_ordinal(d)}" for d in rule["BYMONTHDAY"])
-    elif rule["FREQ"] == "MONTHLY":
-        day = f"the {_ordinal(first.day)}"
-    elif rule["FREQ"] == "YEARLY":
-        day = f"{first.day} {first:%B}"
-    else:
-        day = ""
-    words = f"{day} {hour}" if day and timed else f"{day}, {hour}" if day else hour
-    text = vRecur(rule).to_ical().decode()
-    today = datetime.combine(context["today"], datetime.min.time())
-    upcoming = rrulestr(f"RRULE:{text}", dtstart=first).after(today, inc=True)
+    after the build's `today` (the plugin's `today` option makes it reproducible), from
+    model/rhythm.py. An event-driven ritual, or one that names no day, has no dates to tell."""
+    s = rhythm.schedule(ritual, context["handbook"])
+    if s is None or not s.placed:
+        return When(s is not None, "", "")
+    day = day_in_words(s.rule, s.first)
+    hour = f"{s.first:%H:%M}" if s.timed else "all day"
+    hour = f"{hour}, {s.zone.understood}" if s.timed else hour
+    words = f"{day} {hour}" if day and s.timed else f"{day}, {hour}" if day else hour
+    upcoming = s.next(datetime.combine(context["today"], datetime.min.time(), tzinfo=s.tz))
     if upcoming is None:
-        return When(True, words[0].upper() + words[1:], "")
-    when = f"{WEEKDAY_NAMES[upcoming.weekday()]} {upcoming:%Y-%m-%d}"
-    return When(True, words[0].upper() + words[1:], f"{when} {upcoming:%H:%M} ({tz})" if timed else f"{when} (all day)")
+        following = ""
+    else:
+        when = f"{WEEKDAY_NAMES[upcoming.weekday()]} {upcoming:%Y-%m-%d}"
+        following = f"{when} {upcoming:%H:%M} ({s.zone})" if s.timed else f"{when} (all day)"
+    stated = rhythm.first_date(ritual)
+    first = "" if stated is None else (f"{stated:%A} {stated:%Y-%m-%d}" + (f" {s.first:%H:%M} ({s.zone})" if s.timed
+                                                                          else " (all day)"))
+    phase = "" if s.phase_known else ("which weeks of the cycle it meets in is not stated: the calendar counts "
+                                      "from the week of 1 January 2001 until `starts` gives the first session")
+    return When(True, words[0].upper() + words[1:], following, first, phase)
 
 
 @dataclass(frozen=True)
@@ -387,6 +393,31 @@ def _funding_chart(context) -> Markup:
     rows = [{"name": f.name, "href": href(f), "low": f.target.low, "high": f.target.high, "target": f.target.label,
              "actual": actual[f.id]} for f in handbook.of("funding")]
     return hold(context["held_blocks"], diagrams.funding_chart(rows))
+
+
+@jinja2.pass_context
+def _rhythm(context) -> rhythm.Quarter:
+    """`rhythm()`: the quarter holding the build's today, its rituals grouped, with their sessions."""
+    return rhythm.quarter(context["handbook"], context["today"])
+
+
+@jinja2.pass_context
+def _rhythm_chart(context, quarter: rhythm.Quarter) -> Markup:
+    """`rhythm_chart(quarter)`: the quarter at a glance, as SVG."""
+    return hold(context["held_blocks"], charts.rhythm_chart(quarter, _href(context)))
+
+
+@jinja2.pass_context
+def _load_of(context, entity: Entity | None = None):
+    """`load_of(entity)`: the team's or person's meeting load (None when it attends no meeting);
+    `load_of()`: every load, teams first, most hours first."""
+    handbook = context["handbook"]
+    loads = context.get("_loads")
+    if loads is None:
+        loads = rhythm.meeting_load(handbook)
+    if entity is not None:
+        return loads.get((entity.kind, entity.id))
+    return sorted(loads.values(), key=lambda l: (l.who.kind != "teams", -l.required, l.who.name.lower()))
 
 
 @jinja2.pass_context
