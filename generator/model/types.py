@@ -601,7 +601,7 @@ def date_in_range(value: Any, written: Any = None) -> Any:
     return value
 
 
-Day = Annotated[date, AfterValidator(date_in_range)]
+DateField = Annotated[date, AfterValidator(date_in_range)]
 
 
 # --- Local date and time (ritual start) -------------------------------------------------------

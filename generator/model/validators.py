@@ -15,7 +15,7 @@ from . import types as t
 
 # Types that need nothing from the declaration but their name.
 SIMPLE: dict[str, Any] = {
-    "percent": t.Percent, "boolean": bool, "date": t.Day, "datetime": t.LocalTime, "duration": t.DurationField,
+    "percent": t.Percent, "boolean": bool, "date": t.DateField, "datetime": t.LocalTime, "duration": t.DurationField,
     "url": t.Url, "email": t.Email, "cadence": t.CadenceField, "target": t.TargetField, "timezone": t.Timezone,
     "period": t.PeriodField, "weekday": t.DayField, "time": t.TimeField,
     "slug": Annotated[str, Field(pattern=t.SLUG_PATTERN)],
