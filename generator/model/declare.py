@@ -114,7 +114,9 @@ class KindDecl(_Decl):
     order: Optional[int] = Field(None, description="place in the nav and on the home page (built-ins: 10-50)")
     templates: Optional[TemplatesDecl] = None
     common: bool = Field(True, description="whether it has the fields every kind has (name, owner, last_reviewed…)")
-    index_columns: Optional[list[str]] = Field(None, description="fields shown as columns of the index page")
+    index_columns: Optional[list[str]] = Field(
+        None, description="columns of the index page: fields, or relations that point at the kind (provided_by); "
+                          "a built-in kind's too")
     fields: dict[str, FieldDecl] = Field({}, description="its fields, in page order")
 
 
@@ -210,6 +212,7 @@ class Kind:
     fields: dict[str, Spec]
     model: type[BaseModel] = field(repr=False, default=None)  # type: ignore[assignment]
     builtin: bool = True
+    columns_from: str = ""  # the file that set index_columns (for its errors)
 
     @property
     def references(self) -> list[Spec]:
@@ -467,24 +470,23 @@ class _Builder:
             if spec is not None:
                 fields[fname] = spec
         if base is not None:
-            for attr in ("singular", "title", "blurb", "node", "order", "templates", "index_columns"):
+            for attr in ("singular", "title", "blurb", "node", "order", "templates"):
                 if attr in decl.model_fields_set:
                     src.error(loc + (attr,), f"'{attr}' of the built-in kind '{name}' cannot be changed here",
                               "override its templates in the project's templates/ folder instead")
-            return replace(base, fields=fields, model=None)
+            # A handbook picks the index columns of a built-in kind as of its own kinds.
+            columns = tuple(decl.index_columns) if decl.index_columns is not None else base.index_columns
+            return replace(base, fields=fields, model=None, index_columns=columns,
+                           columns_from=src.rel if decl.index_columns is not None else base.columns_from)
         singular = decl.singular or (name[:-1] if name.endswith("s") else name)
         templates = decl.templates or TemplatesDecl()
         columns = tuple(decl.index_columns or [n for n, s in fields.items()
                                                 if n not in common and s.type in ("text", "enum", "ref", "date")][:3])
-        for i, column in enumerate(columns):
-            if column not in fields:
-                src.error(loc + ("index_columns", i), f"index column '{excerpt(column)}' is not a field of '{name}'"
-                          f"{did_you_mean(column, fields, 0.6)}")
         return Kind(name=name, singular=singular, title=decl.title or _humanise(name), blurb=decl.blurb or "",
                     schema=decl.schema_stem or re.sub(r"[^a-z0-9]+", "-", singular.lower()).strip("-"),
                     node=decl.node or "grey", order=decl.order if decl.order is not None else 100,
                     page_template=templates.page or "entity.md.j2", index_template=templates.index or "index.md.j2",
-                    index_columns=columns, fields=fields, builtin=builtin)
+                    index_columns=columns, fields=fields, builtin=builtin, columns_from=src.rel)
 
 
 def _read(src: _Source, decl_model: type[BaseModel], data: Any) -> BaseModel | None:
@@ -659,6 +661,21 @@ def _check_references(model: Model, src: _Source | None) -> list[Diagnostic]:
                 object.__setattr__(spec, "reverse", f"{kind.name}_{spec.name}")
             if not spec.reverse_label:
                 object.__setattr__(spec, "reverse_label", f"{kind.title} ({_humanise(spec.name).lower()})")
+    # An index column is a field of the kind or a relation that points at it (`provided_by`).
+    for kind in model.kinds.values():
+        reverses = {spec.reverse for other in [model.meta, *model.kinds.values()] for spec in other.references
+                    if kind.name in spec.to}
+        for i, column in enumerate(kind.index_columns):
+            if column in kind.fields or column in reverses:
+                continue
+            message = (f"index column '{excerpt(column)}' is neither a field of '{kind.name}' nor a relation that "
+                       f"points at it{did_you_mean(column, [*kind.fields, *reverses], 0.6)}")
+            hint = f"fields: {', '.join(kind.fields)}; relations: {', '.join(sorted(reverses)) or 'none'}"
+            if src is not None and kind.columns_from == src.rel:
+                line, col = src.doc.position(("kinds", kind.name, "index_columns", i))
+                problems.append(Diagnostic(src.rel, line, col, "error", "model", message, hint))
+            else:
+                problems.append(Diagnostic(kind.columns_from, 0, 0, "error", "model", message, hint))
     return problems
 
 

@@ -43,6 +43,8 @@ class Entity:
         for name in type(self.data).model_fields:
             if name not in self.__dict__ and not hasattr(type(self), name):
                 self.__dict__[name] = getattr(self.data, name)
+        if self.__dict__.get("name", "") is None:  # a model that relaxes `name`: the id names it, as written
+            self.__dict__["name"] = self.id.rsplit("/", 1)[-1]
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_") or name == "data":

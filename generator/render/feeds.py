@@ -34,7 +34,7 @@ def page_address(handbook: Handbook, entity: Entity, use_directory_urls: bool) -
 # --- calendar ----------------------------------------------------------------------------------
 
 def regular_rituals(handbook: Handbook) -> list[Entity]:
-    return [r for r in handbook.of("rituals") if r.cadence.is_regular and r.status != "sunset"]
+    return [r for r in handbook.of("rituals") if r.cadence is not None and r.cadence.is_regular and r.status != "sunset"]
 
 
 def _event(ritual: Entity, handbook: Handbook, use_directory_urls: bool) -> Event:

@@ -138,6 +138,9 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
                        lookup=_lookup, first_session=_first_session, plural=plural, when=_when,
                        rituals_of_team=_rituals_of_team)
     env.filters["groups"] = _groups
+    env.filters["owner"] = _owner
+    env.filters["declared_relations"] = _declared_relations
+    env.globals.update(declared_reverses=declared_reverses, declared_fields=_declared_fields)
     env.filters["by_owner"] = _by_owner
     env.globals.update(link=_link, url=_url, href=_page_href, held=_held, neighbourhood=_neighbourhood,
                        interface_map=_interface_map, funding_chart=_funding_chart, pillar_chart=_pillar_chart,
@@ -302,6 +305,45 @@ def _by_owner(entities: list[Entity], limit: int = LONG_GROUP) -> list[tuple[Ent
 
 
 @jinja2.pass_context
+def _owner(context, entity: Entity) -> Entity | None:
+    """`entity | owner`: who keeps it current. Left out, an entity of a kind that can own (a team,
+    a person) owns itself; anything else has no owner to show (absent, not itself)."""
+    owner = next(iter(entity.targets("owner")), None)
+    if owner is not None:
+        return owner
+    kind = context["model"].kinds.get(entity.kind) or context["model"].meta
+    spec = kind.fields.get("owner")
+    return entity if spec is not None and entity.kind in spec.to else None
+
+
+@lru_cache(maxsize=8)
+def declared_reverses(model) -> frozenset[str]:
+    """The relations a handbook's own model.yaml declares (their reverse names): its pages show
+    them as sections of their own, labelled by their `reverse_label`."""
+    if not model.source:
+        return frozenset()
+    return frozenset({spec.reverse for kind in [model.meta, *model.kinds.values()] for spec in kind.references
+            if spec.declared_in == model.source and spec.reverse})
+
+
+@jinja2.pass_context
+def _declared_fields(context, kind) -> list[str]:
+    """`declared_fields(kind)`: the fields a handbook's own model.yaml adds to a kind, in order."""
+    source = context["model"].source
+    return [name for name, spec in kind.fields.items() if source and spec.declared_in == source]
+
+
+@jinja2.pass_context
+def _declared_relations(context, entity: Entity) -> list[tuple[str, list[Entity]]]:
+    """`entity | declared_relations`: (reverse label, entities) of each declared relation that
+    points at `entity`, in the order of the labels."""
+    model = context["model"]
+    names = declared_reverses(model) & set(entity.backrefs)
+    return sorted(((model.reverse_labels.get(n) or n, entity.sources(n)) for n in names if entity.sources(n)),
+                  key=lambda pair: pair[0].lower())
+
+
+@jinja2.pass_context
 def _lookup(context, value: str, spec) -> Entity | None:
     """`values | map("lookup", spec)`: the entities behind the values of a reference field, as the
     model resolved them (None for a role in words)."""
@@ -377,7 +419,8 @@ def _funding_chart(context) -> Markup:
     handbook: Handbook = context["handbook"]
     href = _href(context)
     actual = allocation.reported_allocation(handbook)
-    rows = [{"name": f.name, "href": href(f), "low": f.target.low, "high": f.target.high, "target": f.target.label,
+    rows = [{"name": f.name, "href": href(f), "low": f.target.low if f.target else None,
+             "high": f.target.high if f.target else None, "target": f.target.label if f.target else None,
              "actual": actual[f.id]} for f in handbook.of("funding")]
     return hold(context["held_blocks"], diagrams.funding_chart(rows))
 
