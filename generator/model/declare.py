@@ -148,6 +148,10 @@ class ThresholdsDecl(_Decl):
                                                    "allocation is stale, unless it says `expires`")
 
 
+class FolderDecl(_Decl):
+    title: str = Field(description="the folder's heading on its kind's index page and in the nav, e.g. R&D")
+
+
 class ModelDecl(_Decl):
     """handbook/model.yaml: the handbook's own fields, vocabularies, lints and kinds."""
 
@@ -158,6 +162,9 @@ class ModelDecl(_Decl):
     lints: dict[str, LintSetting] = Field({}, description="lint code -> off, warning or error")
     thresholds: ThresholdsDecl = Field(ThresholdsDecl(), description="limits of the computed allocation lints")
     kinds: dict[str, KindDecl] = Field({}, description="a built-in kind to extend, or a new kind, by folder name")
+    folders: dict[str, FolderDecl] = Field(
+        {}, description="sub-folders of a kind by path (rituals/rnd) -> their title; a folder without one is "
+                        "headed by its name as written")
 
 
 # --- the resolved model ----------------------------------------------------------------------------
@@ -242,6 +249,15 @@ class Model:
     source: str | None = None  # the handbook's model file, when it has one
     digest: str = ""  # identifies the declarations this model was built from
     thresholds: ThresholdsDecl = field(default_factory=ThresholdsDecl)  # limits of the allocation lints
+    folders: dict[str, str] = field(default_factory=dict)  # "rituals/rnd" -> its declared title
+
+    def folder_title(self, kind: str, entity_id: str) -> str:
+        """The heading of an entity's sub-folder: its declared title, else its path as written
+        (`rnd`, `sales / emea`); "" at the top of the kind folder."""
+        if "/" not in entity_id:
+            return ""
+        folder = entity_id.rsplit("/", 1)[0]
+        return self.folders.get(f"{kind}/{folder}") or folder.replace("/", " / ")
 
     def find(self, word: str) -> Kind | None:
         """A kind by folder name, schema stem or singular (`handbook new ritual`)."""
@@ -530,6 +546,7 @@ def _build_cached(model_text: bytes | None, model_rel: str) -> Model:
     thresholds = ThresholdsDecl()
     tag_pattern = t.TAG_PATTERN
     own: ModelDecl | None = None
+    folders: dict[str, str] = {}
     if model_text is not None:
         doc, problems = parse_text(model_text, model_rel)
         if doc is None:
@@ -563,13 +580,14 @@ def _build_cached(model_text: bytes | None, model_rel: str) -> Model:
             thresholds = own.thresholds
             if own.tags is not None:
                 tag_pattern = _tag_pattern(src, own.tags.pattern)
+            folders = _folders(src, own, kinds)
     problems = [p for s in sources for p in s.problems]
     if meta is None:
         raise ModelError(problems)
     kinds = dict(sorted(kinds.items(), key=lambda kv: (kv[1].order, list(kinds).index(kv[0]))))
     vocabularies = {k: tuple(v) for k, v in builder.vocabularies.items()}
     model = Model(kinds, meta, vocabularies, lints, tag_pattern, model_rel if model_text is not None else None,
-                  hashlib.blake2b(model_text or b"", digest_size=8).hexdigest(), thresholds)
+                  hashlib.blake2b(model_text or b"", digest_size=8).hexdigest(), thresholds, folders)
     problems += _check_references(model, sources[-1] if model_text is not None else None)
     if problems:
         raise ModelError(sorted(problems))
@@ -624,6 +642,19 @@ def _vocabularies(src: _Source, own: ModelDecl, builder: _Builder) -> None:
             if not isinstance(value, str) or not re.match(t.LINE_PATTERN, value) or not value.strip():
                 src.error(loc, f"vocabulary '{name}': {excerpt(value)!r} is not a one-line value")
         builder.vocabularies[name] = values
+
+
+def _folders(src: _Source, own: ModelDecl, kinds: dict[str, Kind]) -> dict[str, str]:
+    """`folders:` -> {"rituals/rnd": "R&D"}; a path names a sub-folder of a kind."""
+    out: dict[str, str] = {}
+    for path, decl in own.folders.items():
+        kind, _, folder = path.strip("/").partition("/")
+        if kind not in kinds or not folder or any(p in ("", ".", "..") for p in folder.split("/")):
+            src.error(("folders", path), f"'{excerpt(path)}' is not a sub-folder of a kind",
+                      f"write the kind's folder, then the sub-folder: {next(iter(kinds), 'rituals')}/rnd")
+            continue
+        out[f"{kind}/{folder}"] = decl.title
+    return out
 
 
 def _lints(src: _Source, own: ModelDecl) -> dict[str, str]:

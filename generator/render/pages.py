@@ -260,11 +260,6 @@ def _first_session(value: date | datetime, timezone: str) -> str:
     return f"{value:%A} {value:%Y-%m-%d} (all day)"
 
 
-def folder_title(entity_id: str) -> str:
-    """The group of an entity in a sub-folder of its kind, in words: `sales/weekly-review` -> "Sales"."""
-    return entity_id.rsplit("/", 1)[0].replace("/", " / ").replace("-", " ").capitalize() if "/" in entity_id else ""
-
-
 def group_anchor(entity_id: str) -> str:
     """The anchor of an entity's group on its kind's index page (the nav links to it)."""
     return "group-" + entity_id.rsplit("/", 1)[0].replace("/", "--") if "/" in entity_id else ""
@@ -279,11 +274,13 @@ class Group:
     members: list[Entity]
 
 
-def _groups(entities: list[Entity]) -> list[Group]:
+@jinja2.pass_context
+def _groups(context, entities: list[Entity]) -> list[Group]:
     """`entities | groups`: a group per sub-folder, the top of the kind folder first."""
     out: dict[str, list[Entity]] = {}
+    model = context["model"]
     for e in entities:
-        out.setdefault(folder_title(e.id), []).append(e)
+        out.setdefault(model.folder_title(e.kind, e.id), []).append(e)
     return [Group(title, group_anchor(members[0].id), members)
             for title, members in sorted(out.items(), key=lambda kv: (kv[0] != "", kv[0]))]
 
