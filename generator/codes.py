@@ -92,6 +92,10 @@ CODES: dict[str, Code] = {
     "deprecation-cycle": Code("error", "deprecated_by forms a cycle",
                               "Following `deprecated_by` from interface to interface leads back to the start, so no "
                               "interface is the current one.", "End the chain at an interface that is not deprecated."),
+    "parent-cycle": Code("error", "A hierarchy's parents form a cycle",
+                         "Following the `parent: true` field from entity to entity leads back to the start, so the "
+                         "hierarchy has no top.", "Point one of them at an entity above the cycle, or leave its "
+                         "parent out to make it a top."),
     "model": Code("error", "The handbook's model cannot be built",
                   "handbook/model.yaml declares the handbook's own fields, vocabularies, lints and kinds. This part "
                   "of it names an unknown type, kind or vocabulary, changes what a built-in field is, or uses a "
@@ -227,5 +231,5 @@ LINT_CODES = {
     "page-link-in-prose", "deprecated-in-use", "deprecation-cycle", "review-in-future",
     "allocation-unchanged", "allocation-drift", "allocation-expired", "rebuild-without-exit", "red-without-rebuild",
     "catch-all-absorbs", "hidden-dependency", "pillar-shares-not-100", "allocation-written-twice",
-    "interaction-disagrees", "deadline-not-input",
+    "interaction-disagrees", "deadline-not-input", "parent-cycle",
 }

@@ -44,7 +44,7 @@ TypeName = Literal["text", "markdown", "integer", "number", "percent", "boolean"
                    "url", "email", "enum", "list", "map", "object", "ref", "cadence", "target", "timezone", "slug",
                    "tags", "period"]
 # What a handbook may change in a field it did not declare: never its type or what it refers to.
-CHANGEABLE = {"required", "required_when", "default", "description", "example", "label", "reverse_label"}
+CHANGEABLE = {"required", "required_when", "default", "description", "example", "label", "reverse_label", "parent"}
 # Folder names the site needs for itself, and names an entity already has as attributes.
 RESERVED_KINDS = {"api", "assets", "calendar", "search", "tags", "changes", "reviews", "map", "index", "pillars",
                   "handbook", "model", "templates", "schemas"}
@@ -90,6 +90,9 @@ class FieldDecl(_Decl):
         None, description="ref: how work passes along it, for diagrams: in (the target feeds this entity, e.g. a "
                           "ritual's inputs) or out (this entity feeds the target, e.g. its outputs); leave out for "
                           "other relations (owner, principles), drawn as plain links")
+    parent: Optional[bool] = Field(
+        None, description="ref: the entity it names is this one's parent in a hierarchy (teams in a department, a "
+                          "team in a team): index pages draw the tree, entity pages the path to the top")
     values: Optional[list[str]] = Field(None, description="enum: the allowed values")
     vocabulary: Optional[str] = Field(None, description="enum: a named vocabulary the model can extend")
     min: Optional[float] = Field(None, description="integer, number: smallest value")
@@ -193,6 +196,7 @@ class Spec:
     reverse: str = ""
     reverse_label: str = ""
     flow: str = ""  # "in", "out" or "" (see FieldDecl.flow)
+    parent: bool = False  # a reference to this entity's parent in a hierarchy (see FieldDecl.parent)
     values: tuple[str, ...] = ()
     vocabulary: str = ""
     min: float | None = None
@@ -220,6 +224,11 @@ class Kind:
     model: type[BaseModel] = field(repr=False, default=None)  # type: ignore[assignment]
     builtin: bool = True
     columns_from: str = ""  # the file that set index_columns (for its errors)
+
+    @property
+    def parent(self) -> Spec | None:
+        """The field naming each entity's parent in a hierarchy (`parent: true`), if the kind has one."""
+        return next((spec for spec in self.fields.values() if spec.parent), None)
 
     @property
     def references(self) -> list[Spec]:
@@ -414,7 +423,7 @@ class _Builder:
                 return None
             to = (decl.to,) if isinstance(decl.to, str) else tuple(dict.fromkeys(decl.to))
             kw.update(to=to, roles=bool(decl.roles), reverse=decl.reverse or "", reverse_label=decl.reverse_label or "",
-                      flow=decl.flow or "")
+                      flow=decl.flow or "", parent=bool(decl.parent))
         elif decl.type == "enum":
             values = list(decl.values or [])
             if decl.vocabulary:
@@ -435,10 +444,10 @@ class _Builder:
     @staticmethod
     def _misplaced(decl: FieldDecl) -> str | None:
         allowed = {"list": {"of", "min_items"}, "map": {"key", "value"}, "object": {"fields", "one_of", "title"},
-                   "ref": {"to", "roles", "reverse", "reverse_label", "flow"}, "enum": {"values", "vocabulary"},
+                   "ref": {"to", "roles", "reverse", "reverse_label", "flow", "parent"}, "enum": {"values", "vocabulary"},
                    "integer": {"min", "max"}, "number": {"min", "max"}, "text": {"max_length"}}.get(decl.type or "", set())
         specific = {"of", "min_items", "key", "value", "fields", "one_of", "title", "to", "roles", "reverse", "reverse_label",
-                    "flow", "values", "vocabulary", "min", "max", "max_length"}
+                    "flow", "parent", "values", "vocabulary", "min", "max", "max_length"}
         return next((k for k in decl.model_fields_set & specific if k not in allowed), None)
 
     def change(self, src: _Source, loc: tuple, existing: Spec, decl: FieldDecl) -> Spec:
@@ -692,6 +701,17 @@ def _check_references(model: Model, src: _Source | None) -> list[Diagnostic]:
                 object.__setattr__(spec, "reverse", f"{kind.name}_{spec.name}")
             if not spec.reverse_label:
                 object.__setattr__(spec, "reverse_label", f"{kind.title} ({_humanise(spec.name).lower()})")
+    # A hierarchy: one parent field per kind, a single reference to one kind.
+    for kind in model.kinds.values():
+        parents = [spec for spec in kind.fields.values() if spec.parent]
+        for spec in parents:
+            if spec.type != "ref" or len(spec.to) != 1 or spec.to[0] not in model.kinds:
+                problems.append(_at(src, kind, spec, f"parent field '{kind.name}.{spec.name}' must refer to one kind",
+                                    "a parent is a single reference to one kind: `to: departments` (or to the "
+                                    "kind itself)"))
+        for spec in parents[1:]:
+            problems.append(_at(src, kind, spec, f"'{kind.name}' has two parent fields: '{parents[0].name}' and "
+                                f"'{spec.name}'", "an entity has one parent: mark one field `parent: true`"))
     # An index column is a field of the kind or a relation that points at it (`provided_by`).
     for kind in model.kinds.values():
         reverses = {spec.reverse for other in [model.meta, *model.kinds.values()] for spec in other.references

@@ -160,6 +160,19 @@ def deprecation_cycles(handbook: Handbook, today: date) -> Iterator[Diagnostic]:
             current = nxt
 
 
+@lint
+def parent_cycles(handbook: Handbook, today: date) -> Iterator[Diagnostic]:
+    """A hierarchy (`parent: true`) must have a top: each member of a cycle is told, at its field."""
+    for e in handbook.all():
+        cycle = handbook.in_cycle(e)
+        if cycle:
+            field = handbook.model.kinds[e.kind].parent.name
+            yield at(e, (field,), "parent-cycle",
+                     f"{field} forms a cycle: {' → '.join(f'{x.kind}/{x.id}' for x in [*cycle, e])}",
+                     "point one of them at an entity above the cycle, or leave its parent out to make it a top",
+                     severity="error", key=False)
+
+
 # A Markdown link to a page of the site by file name: [text](../interfaces/x.md)
 _PAGE_LINK = re.compile(r"\]\((?![a-zA-Z][a-zA-Z0-9+.-]*:)([^)\s]*\.md)(?:#[^)\s]*)?\)")
 

@@ -140,7 +140,7 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
     env.filters["groups"] = _groups
     env.filters["owner"] = _owner
     env.filters["declared_relations"] = _declared_relations
-    env.globals.update(declared_reverses=declared_reverses, declared_fields=_declared_fields)
+    env.globals.update(declared_reverses=declared_reverses, declared_fields=_declared_fields, tree=_tree)
     env.filters["by_owner"] = _by_owner
     env.globals.update(link=_link, url=_url, href=_page_href, held=_held, neighbourhood=_neighbourhood,
                        interface_map=_interface_map, funding_chart=_funding_chart, pillar_chart=_pillar_chart,
@@ -299,6 +299,39 @@ def _by_owner(entities: list[Entity], limit: int = LONG_GROUP) -> list[tuple[Ent
     if len(entities) <= limit or len(owners) < 2:
         return [(None, entities)]
     return sorted(owners.values(), key=lambda pair: (pair[0] is None, pair[0].name.lower() if pair[0] else ""))
+
+
+@dataclass
+class TreeNode:
+    """One entity in the tree of a hierarchy, with how many of the index's entities it holds."""
+
+    entity: Entity
+    children: list["TreeNode"] = field(default_factory=list)
+    count: int = 0  # entities of the index's kind beneath it, itself included
+
+
+@jinja2.pass_context
+def _tree(context, entities: list[Entity]) -> list[TreeNode]:
+    """`tree(entities)`: the hierarchy above the entities of an index page (their parents, the
+    parents' parents, of any kind), as trees from each top; [] when no entity has a parent."""
+    handbook: Handbook = context["handbook"]
+    paths = [handbook.ancestors(e) + [e] for e in entities]
+    if all(len(p) == 1 for p in paths):
+        return []
+    nodes: dict[int, TreeNode] = {}
+    roots: list[TreeNode] = []
+    for path in paths:
+        above = None
+        for e in path:
+            node = nodes.get(id(e))
+            if node is None:
+                node = nodes[id(e)] = TreeNode(e)
+                (above.children if above is not None else roots).append(node)
+            node.count += 1
+            above = node
+    for node in nodes.values():
+        node.children.sort(key=lambda n: n.entity.name.lower())
+    return sorted(roots, key=lambda n: n.entity.name.lower())
 
 
 @jinja2.pass_context
