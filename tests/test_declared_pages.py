@@ -388,3 +388,43 @@ def test_the_build_log_does_not_list_pages_left_out_of_the_nav(org):
     _, log = org  # nav_threshold 3: entity pages of the longer kinds are not in the nav, by design
     assert "not included in the" not in log
     assert len([line for line in log.splitlines() if line.startswith(("INFO", "WARNING"))]) <= 5, log
+
+
+# --- in a browser: the tree folds ------------------------------------------------------------------
+
+@pytest.mark.browser
+def test_the_tree_folds_and_unfolds_in_a_browser(org):
+    import functools
+    import http.server
+    import threading
+
+    from test_browser import ARGS, CHROMIUM, _require_browser
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+    site, _ = org
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    handler.log_message = lambda *a, **k: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+            page = browser.new_page(viewport={"width": 390, "height": 844})
+            errors = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(f"http://127.0.0.1:{server.server_address[1]}/teams/")
+            tree = page.locator("article .hb-tree")
+            checkout = tree.get_by_role("link", name="Checkout")
+            assert checkout.is_visible()
+            tree.locator("summary", has_text="Payments").click(position={"x": 2, "y": 5})  # not on its link
+            assert not checkout.is_visible() and tree.get_by_role("link", name="Payments").is_visible()
+            tree.locator("summary", has_text="Payments").click(position={"x": 2, "y": 5})
+            assert checkout.is_visible()
+            page.goto(f"http://127.0.0.1:{server.server_address[1]}/teams/checkout/")
+            crumbs = page.locator("article .hb-breadcrumbs")
+            crumbs.get_by_role("link", name="Payments").click()
+            assert page.url.endswith("/departments/payments/")
+            assert errors == []
+            browser.close()
+    finally:
+        server.shutdown()
