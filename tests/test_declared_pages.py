@@ -184,7 +184,7 @@ def defects(html: str) -> list[str]:
             found.append(f"empty heading {title!r}")
     for row in re.findall(r"<tr>(.*?)</tr>", html, re.S):
         cells = re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)
-        if cells and all(re.sub(r"<[^>]+>|\s|—", "", c) == "" for c in cells):
+        if "<td" in row and all(re.sub(r"<[^>]+>|\s|—", "", c) == "" for c in cells):
             found.append("empty row")
     return found
 
