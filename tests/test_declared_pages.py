@@ -345,6 +345,24 @@ def test_the_index_draws_the_tree_and_each_page_its_path_to_the_top(org):
     assert 'class="hb-tree"' in areas and ">Checkout<" in areas
 
 
+def test_a_kind_that_refers_to_itself_is_drawn_as_one_tree(tmp_path):
+    model = ORG_MODEL.replace("department: {type: ref, to: departments, parent: true",
+                              "parent_team: {type: ref, to: teams, parent: true")
+    files = dict(ORG_FILES)
+    files["handbook/teams/checkout.yaml"] = files["handbook/teams/checkout.yaml"].replace("department: payments",
+                                                                                        "parent_team: pricing")
+    files["handbook/teams/pricing.yaml"] = files["handbook/teams/pricing.yaml"].replace("department: payments\n", "")
+    project = make(tmp_path, files, model.replace("[department, headcount, topology]", "[parent_team, headcount]"))
+    assert check(project).exit_code == 0, check(project).output
+    site, _ = build(project)
+    tree = article(site, "teams/")
+    tree = tree[tree.index('class="hb-tree"'):tree.index("</div>", tree.index('class="hb-tree"'))]
+    assert tree.index(">Pricing<") < tree.index(">Checkout<") and "1 team" in tree  # Pricing holds Checkout
+    crumbs = article(site, "product-areas/cart/")
+    crumbs = text_of(crumbs[crumbs.index("hb-breadcrumbs"):])
+    assert "Pricing › Checkout › Cart" in crumbs
+
+
 def test_a_cycle_of_parents_is_an_error_at_its_line_not_a_hang(tmp_path):
     files = dict(ORG_FILES)
     files["handbook/departments/payments.yaml"] = "name: Payments\nowner: checkout\ndivision: product\n"
