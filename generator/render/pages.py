@@ -137,6 +137,7 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
     env.filters.update(md=_prose, md_inline=_prose_inline, front=_json_text, page_title=_page_title, join=_join,
                        lookup=_lookup, first_session=_first_session, plural=plural, when=_when,
                        rituals_of_team=_rituals_of_team)
+    env.tests.update(given=given, section=is_section)
     env.filters["groups"] = _groups
     env.filters["owner"] = _owner
     env.filters["declared_relations"] = _declared_relations
@@ -146,6 +147,21 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
                        interface_map=_interface_map, funding_chart=_funding_chart, pillar_chart=_pillar_chart,
                        allocation=allocation)
     return env
+
+
+def given(value: Any) -> bool:
+    """`v is given`: absent is a value, decided here once: None, "", [] and {} are "not given", and
+    what is not given has no column, row or section on any page."""
+    return value is not None and value != "" and value != [] and value != {}
+
+
+SECTION_TYPES = ("markdown", "object", "map")
+
+
+def is_section(spec) -> bool:
+    """`spec is section`: a field shown as a section of its own (Markdown, objects, maps, lists of
+    them) rather than as a fact in a table cell."""
+    return spec.type in SECTION_TYPES or (spec.type == "list" and spec.of.type in SECTION_TYPES)
 
 
 def plural(count: int, word: str, many: str | None = None) -> str:
