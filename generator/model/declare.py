@@ -225,7 +225,7 @@ class Kind:
     builtin: bool = True
     columns_from: str = ""  # the file that set index_columns (for its errors)
 
-    @property
+    @cached_property
     def parent(self) -> Spec | None:
         """The field naming each entity's parent in a hierarchy (`parent: true`), if the kind has one."""
         return next((spec for spec in self.fields.values() if spec.parent), None)
