@@ -101,6 +101,10 @@ CODES: dict[str, Code] = {
     "deprecation-cycle": Code("error", "deprecated_by forms a cycle",
                               "Following `deprecated_by` from interface to interface leads back to the start, so no "
                               "interface is the current one.", "End the chain at an interface that is not deprecated."),
+    "parent-cycle": Code("error", "A hierarchy's parents form a cycle",
+                         "Following the `parent: true` field from entity to entity leads back to the start, so the "
+                         "hierarchy has no top.", "Point one of them at an entity above the cycle, or leave its "
+                         "parent out to make it a top."),
     "model": Code("error", "The handbook's model cannot be built",
                   "handbook/model.yaml declares the handbook's own fields, vocabularies, lints and kinds. This part "
                   "of it names an unknown type, kind or vocabulary, changes what a built-in field is, or uses a "
@@ -317,4 +321,5 @@ LINT_CODES = {
     "interaction-disagrees", "deadline-not-input",
     "reported-vs-measured", "planned-vs-measured", "low-coverage", "unmapped-team", "evidence-stale",
     "cadence-not-understood", "ritual-phase-unknown", "meeting-load", "ritual-overlap", "outside-working-hours",
+    "parent-cycle",
 }

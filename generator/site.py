@@ -23,7 +23,7 @@ from .model.lints import run_lints
 from .model.types import FIRST_DATE, LAST_DATE
 from .model.rhythm import attendance
 from .render.feeds import FeedCache, site_files
-from .render.pages import RenderedPage, Renderer, RenderOptions, folder_title, group_anchor, render_error, site_url
+from .render.pages import RenderedPage, Renderer, RenderOptions, group_anchor, render_error, site_url
 from .render.templates import missing_templates
 
 ASSET_DIR = Path(__file__).parent / "assets"
@@ -134,7 +134,7 @@ def build_nav(model: Model, pages: list[RenderedPage], threshold: int, own_pages
     if pillars:
         nav.append({"Pillars": pillars})
     for kind, members in by_kind.items():
-        shown = _grouped(members) if len(members) <= threshold else []
+        shown = _grouped(model, members) if len(members) <= threshold else []
         extra = [{p.title: p.uri} for p in placed if p.section == kind]
         nav.append({section_title(model.kinds[kind]): [index_uri(kind), *extra, *shown]})
     nav += [{p.title: p.uri} for p in placed if p.section == "end"]
@@ -152,17 +152,18 @@ def group_links(model: Model, pages: list[RenderedPage], threshold: int) -> dict
             continue
         counts[entity.kind] = counts.get(entity.kind, 0) + 1
         if "/" in entity.id:
-            links.setdefault(entity.kind, {})[folder_title(entity.id)] = f"{index_uri(entity.kind)}#{group_anchor(entity.id)}"
+            links.setdefault(entity.kind, {})[model.folder_title(entity.kind, entity.id)] = \
+                f"{index_uri(entity.kind)}#{group_anchor(entity.id)}"
     return {kind: sorted(groups.items()) for kind, groups in links.items() if counts[kind] > threshold}
 
 
-def _grouped(members: list[RenderedPage]) -> list:
+def _grouped(model: Model, members: list[RenderedPage]) -> list:
     """Entities at the top of the kind folder first, then a nav group per sub-folder."""
     top = [p.src_uri for p in members if "/" not in p.entity.id]
     groups: dict[str, list[str]] = {}
     for p in members:
         if "/" in p.entity.id:
-            groups.setdefault(folder_title(p.entity.id), []).append(p.src_uri)
+            groups.setdefault(model.folder_title(p.entity.kind, p.entity.id), []).append(p.src_uri)
     return top + [{title: uris} for title, uris in sorted(groups.items())]
 
 

@@ -81,9 +81,14 @@ def test_every_matrix_cell_is_reachable_with_its_team_and_interface_in_view(site
 
 def test_the_matrix_header_stays_while_its_rows_scroll(site, browser_page):
     page, _ = browser_page
-    page.set_viewport_size({"width": 390, "height": 560})  # the table's box is shorter than its rows
+    page.set_viewport_size({"width": 390, "height": 900})
     page.goto(site + "interfaces/conformance/")
     box = page.locator("article .hb-matrix")
+    # The rows' height depends on the machine's fonts: make the window as tall as the table (never
+    # taller than a phone's 560 px), so that the box's cap (80 % of the window) is always shorter than its rows.
+    rows = box.evaluate("b => b.querySelector('table').getBoundingClientRect().height")
+    page.set_viewport_size({"width": 390, "height": min(560, int(rows))})
+    assert box.evaluate("b => b.querySelector('table').getBoundingClientRect().height") == rows  # same layout
     assert box.evaluate("b => b.scrollHeight > b.clientHeight")
     box.evaluate("b => { b.scrollTop = b.scrollHeight; b.scrollLeft = b.scrollWidth; }")
     result = page.evaluate(MATRIX_REACH)
@@ -213,3 +218,25 @@ def test_a_ritual_page_says_when_and_links_its_calendar(site, browser_page):
     assert "Mondays 10:00, Europe/London" in when and "Next session:" in when
     href = page.locator("article .hb-when a", has_text="calendar.ics").get_attribute("href")
     assert page.request.get(site + "rituals/weekly-business-review/" + href).body().startswith(b"BEGIN:VCALENDAR")
+
+
+# Each label of the funding chart: its words (tspans joined) and its drawn box against the SVG's.
+CHART_LABELS = """() => [...document.querySelectorAll('article svg.hb-chart__svg[aria-label^="Funding"] text.hb-chart__label')].map(t => {
+  const svg = t.ownerSVGElement.getBBox ? t.ownerSVGElement.viewBox.baseVal : null, b = t.getBBox();
+  return {words: [...t.querySelectorAll('tspan')].map(s => s.textContent).join(' '),
+          inside: b.x >= -0.5 && b.y >= -0.5 && b.x + b.width <= svg.width + 0.5 && b.y + b.height <= svg.height + 0.5};
+})"""
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_funding_chart_labels_are_never_cut(site, browser_page, width):
+    """Issue 20: "Rebuilding after a breakdo…" at 1,280 px. Labels wrap, never cut. The chart is
+    drawn in 12 px text at its own size (it scrolls on a phone), so the width is that of the page."""
+    page, _ = browser_page
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(site + "funding/")
+    labels = page.evaluate(CHART_LABELS)
+    names = page.locator("article table:has(th:text-is('Category')) tbody tr td:first-child a").all_inner_texts()
+    assert sorted(label["words"] for label in labels) == sorted(names) and len(names) >= 7
+    assert "Rebuilding after a breakdown" in names
+    assert [label["words"] for label in labels if not label["inside"]] == []

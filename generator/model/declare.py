@@ -45,7 +45,7 @@ TypeName = Literal["text", "markdown", "integer", "number", "percent", "boolean"
                    "url", "email", "enum", "list", "map", "object", "ref", "cadence", "target", "timezone", "slug", "weekday", "time",
                    "tags", "period"]
 # What a handbook may change in a field it did not declare: never its type or what it refers to.
-CHANGEABLE = {"required", "required_when", "default", "description", "example", "label", "reverse_label"}
+CHANGEABLE = {"required", "required_when", "default", "description", "example", "label", "reverse_label", "parent"}
 # Folder names the site needs for itself, and names an entity already has as attributes.
 RESERVED_KINDS = {"api", "assets", "calendar", "search", "tags", "changes", "reviews", "map", "index", "pillars",
                   "handbook", "model", "templates", "schemas"}
@@ -92,6 +92,9 @@ class FieldDecl(_Decl):
         None, description="ref: how work passes along it, for diagrams: in (the target feeds this entity, e.g. a "
                           "ritual's inputs) or out (this entity feeds the target, e.g. its outputs); leave out for "
                           "other relations (owner, principles), drawn as plain links")
+    parent: Optional[bool] = Field(
+        None, description="ref: the entity it names is this one's parent in a hierarchy (teams in a department, a "
+                          "team in a team): index pages draw the tree, entity pages the path to the top")
     values: Optional[list[str]] = Field(None, description="enum: the allowed values")
     vocabulary: Optional[str] = Field(None, description="enum: a named vocabulary the model can extend")
     min: Optional[float] = Field(None, description="integer, number: smallest value")
@@ -116,7 +119,9 @@ class KindDecl(_Decl):
     order: Optional[int] = Field(None, description="place in the nav and on the home page (built-ins: 10-50)")
     templates: Optional[TemplatesDecl] = None
     common: bool = Field(True, description="whether it has the fields every kind has (name, owner, last_reviewed…)")
-    index_columns: Optional[list[str]] = Field(None, description="fields shown as columns of the index page")
+    index_columns: Optional[list[str]] = Field(
+        None, description="columns of the index page: fields, or relations that point at the kind (provided_by); "
+                          "a built-in kind's too")
     fields: dict[str, FieldDecl] = Field({}, description="its fields, in page order")
 
 
@@ -160,6 +165,10 @@ class ThresholdsDecl(_Decl):
                                            "HH:MM-HH:MM")
 
 
+class FolderDecl(_Decl):
+    title: str = Field(description="the folder's heading on its kind's index page and in the nav, e.g. R&D")
+
+
 class ModelDecl(_Decl):
     """handbook/model.yaml: the handbook's own fields, vocabularies, lints and kinds."""
 
@@ -171,6 +180,9 @@ class ModelDecl(_Decl):
     thresholds: ThresholdsDecl = Field(ThresholdsDecl(), description="limits of the computed allocation lints")
     kinds: dict[str, KindDecl] = Field({}, description="a built-in kind to extend, or a new kind, by folder name")
     evidence: Optional[EvidenceDecl] = Field(None, description="allocation measured from the work tracker's exports")
+    folders: dict[str, FolderDecl] = Field(
+        {}, description="sub-folders of a kind by path (rituals/rnd) -> their title; a folder without one is "
+                        "headed by its name as written")
 
 
 # --- the resolved model ----------------------------------------------------------------------------
@@ -199,6 +211,7 @@ class Spec:
     reverse: str = ""
     reverse_label: str = ""
     flow: str = ""  # "in", "out" or "" (see FieldDecl.flow)
+    parent: bool = False  # a reference to this entity's parent in a hierarchy (see FieldDecl.parent)
     values: tuple[str, ...] = ()
     vocabulary: str = ""
     min: float | None = None
@@ -226,6 +239,12 @@ class Kind:
     model: type[BaseModel] = field(repr=False, default=None)  # type: ignore[assignment]
     builtin: bool = True
     template_lines: tuple[tuple[str, str, int, int], ...] = ()  # declared templates: (name, file, line, col)
+    columns_from: str = ""  # the file that set index_columns (for its errors)
+
+    @cached_property
+    def parent(self) -> Spec | None:
+        """The field naming each entity's parent in a hierarchy (`parent: true`), if the kind has one."""
+        return next((spec for spec in self.fields.values() if spec.parent), None)
 
     @property
     def references(self) -> list[Spec]:
@@ -257,6 +276,15 @@ class Model:
     thresholds: ThresholdsDecl = field(default_factory=ThresholdsDecl)  # limits of the allocation lints
     evidence: EvidenceDecl | None = None  # the tracker exports to measure allocation from
     positions: Any = field(default=None, compare=False, repr=False)  # model.yaml's Document, to place problems
+    folders: dict[str, str] = field(default_factory=dict)  # "rituals/rnd" -> its declared title
+
+    def folder_title(self, kind: str, entity_id: str) -> str:
+        """The heading of an entity's sub-folder: its declared title, else its path as written
+        (`rnd`, `sales / emea`); "" at the top of the kind folder."""
+        if "/" not in entity_id:
+            return ""
+        folder = entity_id.rsplit("/", 1)[0]
+        return self.folders.get(f"{kind}/{folder}") or folder.replace("/", " / ")
 
     def find(self, word: str) -> Kind | None:
         """A kind by folder name, schema stem or singular (`handbook new ritual`)."""
@@ -413,7 +441,7 @@ class _Builder:
                 return None
             to = (decl.to,) if isinstance(decl.to, str) else tuple(dict.fromkeys(decl.to))
             kw.update(to=to, roles=bool(decl.roles), reverse=decl.reverse or "", reverse_label=decl.reverse_label or "",
-                      flow=decl.flow or "")
+                      flow=decl.flow or "", parent=bool(decl.parent))
         elif decl.type == "enum":
             values = list(decl.values or [])
             if decl.vocabulary:
@@ -434,10 +462,10 @@ class _Builder:
     @staticmethod
     def _misplaced(decl: FieldDecl) -> str | None:
         allowed = {"list": {"of", "min_items"}, "map": {"key", "value"}, "object": {"fields", "one_of", "title"},
-                   "ref": {"to", "roles", "reverse", "reverse_label", "flow"}, "enum": {"values", "vocabulary"},
+                   "ref": {"to", "roles", "reverse", "reverse_label", "flow", "parent"}, "enum": {"values", "vocabulary"},
                    "integer": {"min", "max"}, "number": {"min", "max"}, "text": {"max_length"}}.get(decl.type or "", set())
         specific = {"of", "min_items", "key", "value", "fields", "one_of", "title", "to", "roles", "reverse", "reverse_label",
-                    "flow", "values", "vocabulary", "min", "max", "max_length"}
+                    "flow", "parent", "values", "vocabulary", "min", "max", "max_length"}
         return next((k for k in decl.model_fields_set & specific if k not in allowed), None)
 
     def change(self, src: _Source, loc: tuple, existing: Spec, decl: FieldDecl) -> Spec:
@@ -485,11 +513,14 @@ class _Builder:
             if spec is not None:
                 fields[fname] = spec
         if base is not None:
-            for attr in ("singular", "title", "blurb", "node", "order", "templates", "index_columns"):
+            for attr in ("singular", "title", "blurb", "node", "order", "templates"):
                 if attr in decl.model_fields_set:
                     src.error(loc + (attr,), f"'{attr}' of the built-in kind '{name}' cannot be changed here",
                               "override its templates in the project's templates/ folder instead")
-            return replace(base, fields=fields, model=None)
+            # A handbook picks the index columns of a built-in kind as of its own kinds.
+            columns = tuple(decl.index_columns) if decl.index_columns is not None else base.index_columns
+            return replace(base, fields=fields, model=None, index_columns=columns,
+                           columns_from=src.rel if decl.index_columns is not None else base.columns_from)
         singular = decl.singular or (name[:-1] if name.endswith("s") else name)
         templates = decl.templates or TemplatesDecl()
         # Declared names are names, never paths: a schema file's stem, a template in the templates folder.
@@ -508,15 +539,12 @@ class _Builder:
             template_lines.append((value, src.rel, *src.doc.position(src.prefix + loc + ("templates", attr))))
         columns = tuple(decl.index_columns or [n for n, s in fields.items()
                                                 if n not in common and s.type in ("text", "enum", "ref", "date")][:3])
-        for i, column in enumerate(columns):
-            if column not in fields:
-                src.error(loc + ("index_columns", i), f"index column '{excerpt(column)}' is not a field of '{name}'"
-                          f"{did_you_mean(column, fields, 0.6)}")
         return Kind(name=name, singular=singular, title=decl.title or _humanise(name), blurb=decl.blurb or "",
                     schema=decl.schema_stem or re.sub(r"[^a-z0-9]+", "-", singular.lower()).strip("-") or name,
                     node=decl.node or "grey", order=decl.order if decl.order is not None else 100,
                     page_template=templates.page or "entity.md.j2", index_template=templates.index or "index.md.j2",
-                    index_columns=columns, fields=fields, builtin=builtin, template_lines=tuple(template_lines))
+                    index_columns=columns, fields=fields, builtin=builtin, template_lines=tuple(template_lines),
+                    columns_from=src.rel)
 
 
 def _read(src: _Source, decl_model: type[BaseModel], data: Any) -> BaseModel | None:
@@ -560,6 +588,7 @@ def _build_cached(model_text: bytes | None, model_rel: str) -> Model:
     thresholds = ThresholdsDecl()
     tag_pattern = t.TAG_PATTERN
     own: ModelDecl | None = None
+    folders: dict[str, str] = {}
     if model_text is not None:
         doc, problems = parse_text(model_text, model_rel)
         if doc is None:
@@ -593,6 +622,7 @@ def _build_cached(model_text: bytes | None, model_rel: str) -> Model:
             thresholds = own.thresholds
             if own.tags is not None:
                 tag_pattern = _tag_pattern(src, own.tags.pattern)
+            folders = _folders(src, own, kinds)
     problems = [p for s in sources for p in s.problems]
     if meta is None:
         raise ModelError(problems)
@@ -600,7 +630,8 @@ def _build_cached(model_text: bytes | None, model_rel: str) -> Model:
     vocabularies = {k: tuple(v) for k, v in builder.vocabularies.items()}
     model = Model(kinds, meta, vocabularies, lints, tag_pattern, model_rel if model_text is not None else None,
                   hashlib.blake2b(model_text or b"", digest_size=8).hexdigest(), thresholds,
-                  own.evidence if own is not None else None, sources[-1].doc if model_text is not None else None)
+                  own.evidence if own is not None else None, sources[-1].doc if model_text is not None else None,
+                  folders)
     problems += _check_references(model, sources[-1] if model_text is not None else None)
     if problems:
         raise ModelError(sorted(problems))
@@ -657,6 +688,19 @@ def _vocabularies(src: _Source, own: ModelDecl, builder: _Builder) -> None:
         builder.vocabularies[name] = values
 
 
+def _folders(src: _Source, own: ModelDecl, kinds: dict[str, Kind]) -> dict[str, str]:
+    """`folders:` -> {"rituals/rnd": "R&D"}; a path names a sub-folder of a kind."""
+    out: dict[str, str] = {}
+    for path, decl in own.folders.items():
+        kind, _, folder = path.strip("/").partition("/")
+        if kind not in kinds or not folder or any(p in ("", ".", "..") for p in folder.split("/")):
+            src.error(("folders", path), f"'{excerpt(path)}' is not a sub-folder of a kind",
+                      f"write the kind's folder, then the sub-folder: {next(iter(kinds), 'rituals')}/rnd")
+            continue
+        out[f"{kind}/{folder}"] = decl.title
+    return out
+
+
 def _lints(src: _Source, own: ModelDecl) -> dict[str, str]:
     for code in own.lints:
         if code not in LINT_CODES:
@@ -695,6 +739,32 @@ def _check_references(model: Model, src: _Source | None) -> list[Diagnostic]:
                 object.__setattr__(spec, "reverse", f"{kind.name}_{spec.name}")
             if not spec.reverse_label:
                 object.__setattr__(spec, "reverse_label", f"{kind.title} ({_humanise(spec.name).lower()})")
+    # A hierarchy: one parent field per kind, a single reference to one kind.
+    for kind in model.kinds.values():
+        parents = [spec for spec in kind.fields.values() if spec.parent]
+        for spec in parents:
+            if spec.type != "ref" or len(spec.to) != 1 or spec.to[0] not in model.kinds:
+                problems.append(_at(src, kind, spec, f"parent field '{kind.name}.{spec.name}' must refer to one kind",
+                                    "a parent is a single reference to one kind: `to: departments` (or to the "
+                                    "kind itself)"))
+        for spec in parents[1:]:
+            problems.append(_at(src, kind, spec, f"'{kind.name}' has two parent fields: '{parents[0].name}' and "
+                                f"'{spec.name}'", "an entity has one parent: mark one field `parent: true`"))
+    # An index column is a field of the kind or a relation that points at it (`provided_by`).
+    for kind in model.kinds.values():
+        reverses = {spec.reverse for other in [model.meta, *model.kinds.values()] for spec in other.references
+                    if kind.name in spec.to}
+        for i, column in enumerate(kind.index_columns):
+            if column in kind.fields or column in reverses:
+                continue
+            message = (f"index column '{excerpt(column)}' is neither a field of '{kind.name}' nor a relation that "
+                       f"points at it{did_you_mean(column, [*kind.fields, *reverses], 0.6)}")
+            hint = f"fields: {', '.join(kind.fields)}; relations: {', '.join(sorted(reverses)) or 'none'}"
+            if src is not None and kind.columns_from == src.rel:
+                line, col = src.doc.position(("kinds", kind.name, "index_columns", i))
+                problems.append(Diagnostic(src.rel, line, col, "error", "model", message, hint))
+            else:
+                problems.append(Diagnostic(kind.columns_from, 0, 0, "error", "model", message, hint))
     return problems
 
 

@@ -45,6 +45,8 @@ class Entity:
         for name in type(self.data).model_fields:
             if name not in self.__dict__ and not hasattr(type(self), name):
                 self.__dict__[name] = getattr(self.data, name)
+        if self.__dict__.get("name", "") is None:  # a model that relaxes `name`: the id names it, as written
+            self.__dict__["name"] = self.id.rsplit("/", 1)[-1]
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_") or name == "data":
@@ -135,6 +137,34 @@ class Handbook:
 
     def __len__(self) -> int:
         return sum(len(v) for k, v in self.entities.items() if k in self.model.kinds)
+
+    def parent(self, entity: Entity) -> Entity | None:
+        """The entity's parent in a hierarchy: what its kind's `parent: true` field names."""
+        kind = self.model.kinds.get(entity.kind)
+        spec = kind.parent if kind is not None else None
+        return next(iter(entity.targets(spec.name)), None) if spec is not None else None
+
+    def ancestors(self, entity: Entity) -> list[Entity]:
+        """The path from the top of its hierarchy down to the entity's parent (division, department,
+        …). A cycle (an error `handbook check` reports) ends the path where it would repeat."""
+        path: list[Entity] = []
+        seen = {id(entity)}
+        current = self.parent(entity)
+        while current is not None and id(current) not in seen:
+            seen.add(id(current))
+            path.append(current)
+            current = self.parent(current)
+        return path[::-1]
+
+    def in_cycle(self, entity: Entity) -> list[Entity] | None:
+        """The entities of a `parent` cycle through `entity` (starting with it), if it is in one."""
+        path, current = [entity], self.parent(entity)
+        seen = {id(entity)}
+        while current is not None and id(current) not in seen:
+            seen.add(id(current))
+            path.append(current)
+            current = self.parent(current)
+        return path if current is entity else None
 
 
 # --- references ----------------------------------------------------------------------------------

@@ -22,7 +22,6 @@ GROUP_H, LINE_H, TEXT_X = 18, 14, 9
 CHAR_W = 6.9  # a wide average for 12 px sans-serif text: lines are wrapped to fit NODE_W with room to spare
 MAX_PER_GROUP = 60  # beyond this a group is summarised, so a huge handbook stays drawable
 MAX_LINES = 4  # a longer label ends in "…"; the node's <title> and its page carry the whole name
-MAX_LABEL = 27  # funding chart labels (one line)
 MANY_TEAMS = 12  # above this, the interface map draws "every team" as one node instead of every team's edges
 
 
@@ -94,10 +93,6 @@ def wrap(text: str, width: float = NODE_W - 2 * TEXT_X, max_lines: int = MAX_LIN
         last = lines[max_lines - 1]
         lines = lines[: max_lines - 1] + [(last if len(last) < per_line else last[: per_line - 1].rstrip()) + "…"]
     return lines
-
-
-def _short(text: str) -> str:
-    return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1].rstrip() + "…"
 
 
 def _cap(group: Group) -> Group:
@@ -334,30 +329,39 @@ def interface_map(handbook: Handbook, href: Href, model: Model) -> Markup:
 
 
 def funding_chart(rows: list[dict]) -> Markup:
-    """Horizontal bars: each category's target range (band) and the teams' reported share (bar)."""
-    label_w, bar_w, row_h, top = 220, 420, 34, 30
-    height = top + len(rows) * row_h + 24
+    """Horizontal bars: each category's target range (band) and the teams' reported share (bar).
+    A name is never cut: it wraps onto as many lines as it needs, and its row grows to hold them.
+    A category without a target (a model that relaxes it) has a bar and no band."""
+    label_w, bar_w, row_h, top, line_h = 220, 420, 34, 30, 14
+    labels = [wrap(r["name"], label_w - 14, max_lines=len(r["name"])) for r in rows]
+    heights = [max(row_h, line_h * len(lines) + 12) for lines in labels]
+    height = top + sum(heights) + 24
     width = label_w + bar_w + 120
-    scale = bar_w / max(100, max((max(r["high"], r["actual"]) for r in rows), default=100))
+    scale = bar_w / max(100, max((max(r["high"] or 0, r["actual"]) for r in rows), default=100))
     out = [f'<svg class="hb-chart__svg" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
            f'width="{width}" height="{height}" role="img" aria-label="Funding: target and reported allocation">',
            "<title>Funding: target and reported allocation</title>",
            f'<text class="hb-chart__legend" x="{label_w}" y="16"><tspan class="hb-chart__legend-target">■</tspan> '
            f'target range  <tspan class="hb-chart__legend-actual">■</tspan> reported by teams</text>']
-    for i, row in enumerate(rows):
-        y = top + i * row_h
-        out.append(f'<a href="{escape(row["href"])}"><text class="hb-chart__label" x="{label_w - 10}" y="{y + 18}" '
-                   f'text-anchor="end">{escape(_short(row["name"]))}</text></a>')
-        band_w = max((row["high"] - row["low"]) * scale, 2)
-        out.append(f'<rect class="hb-chart__target" x="{label_w + row["low"] * scale:.1f}" y="{y + 2}" '
-                   f'width="{band_w:.1f}" height="{row_h - 8}"><title>target {row["target"]}</title></rect>')
-        state = "off" if not row["low"] <= row["actual"] <= row["high"] else "ok"
+    top_of_row = top
+    for row, lines, h in zip(rows, labels, heights):
+        y = top_of_row + (h - row_h) / 2  # bars sit in the middle of a tall row
+        first = y + 18 - (len(lines) - 1) * line_h / 2
+        spans = "".join(f'<tspan x="{label_w - 10}" y="{first + i * line_h:.1f}">{escape(line)}</tspan>'
+                        for i, line in enumerate(lines))
+        out.append(f'<a href="{escape(row["href"])}"><text class="hb-chart__label" text-anchor="end">{spans}</text></a>')
+        if row["low"] is not None:
+            band_w = max((row["high"] - row["low"]) * scale, 2)
+            out.append(f'<rect class="hb-chart__target" x="{label_w + row["low"] * scale:.1f}" y="{y + 2}" '
+                       f'width="{band_w:.1f}" height="{row_h - 8}"><title>target {escape(row["target"])}</title></rect>')
+        state = "off" if row["low"] is not None and not row["low"] <= row["actual"] <= row["high"] else "ok"
         out.append(f'<rect class="hb-chart__actual hb-chart__actual--{state}" x="{label_w}" y="{y + 9}" '
                    f'width="{row["actual"] * scale:.1f}" height="{row_h - 22}"><title>reported {row["actual"]:.1f} %'
                    f'</title></rect>')
         out.append(f'<text class="hb-chart__value" x="{label_w + bar_w + 10}" y="{y + 18}">'
-                   f'{row["actual"]:.1f} % / {escape(row["target"])}</text>')
-    axis_y = top + len(rows) * row_h
+                   f'{row["actual"]:.1f} % / {escape(row["target"] or "no target")}</text>')
+        top_of_row += h
+    axis_y = top_of_row
     for pct in range(0, 101, 25):
         x = label_w + pct * scale
         out.append(f'<text class="hb-chart__axis" x="{x:.0f}" y="{axis_y + 14}" text-anchor="middle">{pct} %</text>')

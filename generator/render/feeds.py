@@ -34,17 +34,17 @@ def page_address(handbook: Handbook, entity: Entity, use_directory_urls: bool) -
 # --- calendar ----------------------------------------------------------------------------------
 
 def regular_rituals(handbook: Handbook) -> list[Entity]:
-    return [r for r in handbook.of("rituals") if r.cadence.is_regular and getattr(r.data, "status", None) != "sunset"]
+    return [r for r in handbook.of("rituals") if r.cadence is not None and r.cadence.is_regular and r.status != "sunset"]
 
 
 def _event(ritual: Entity, handbook: Handbook, use_directory_urls: bool) -> Event:
     meta = handbook.meta.data
     address = page_address(handbook, ritual, use_directory_urls)
     event = Event()
-    event.add("uid", f"{ritual.id}@{meta.name.lower().replace(' ', '-')}.handbook")
+    event.add("uid", f"{ritual.id}@{handbook.meta.name.lower().replace(' ', '-')}.handbook")
     # DTSTAMP from the review date, not the build time: the same handbook gives the same feed.
     # A handbook's model may make last_reviewed (and the other fields used here) optional.
-    stamp = ritual.last_reviewed or meta.review_by
+    stamp = ritual.last_reviewed or meta.review_by or date(1970, 1, 1)  # both relaxed: still the same feed
     event.add("dtstamp", datetime.combine(stamp, time(0), tzinfo=timezone.utc))
     event.add("summary", ritual.name)
     s = schedule(ritual, handbook)

@@ -138,13 +138,32 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
     env.filters.update(md=_prose, md_inline=_prose_inline, front=_json_text, page_title=_page_title, join=_join,
                        lookup=_lookup, first_session=_first_session, plural=plural, when=_when,
                        rituals_of_team=_rituals_of_team)
+    env.tests.update(given=given, section=is_section)
     env.filters["groups"] = _groups
+    env.filters["owner"] = _owner
+    env.filters["declared_relations"] = _declared_relations
+    env.globals.update(declared_reverses=declared_reverses, declared_fields=_declared_fields, tree=_tree)
     env.filters["by_owner"] = _by_owner
     env.globals.update(link=_link, url=_url, href=_page_href, held=_held, neighbourhood=_neighbourhood,
                        interface_map=_interface_map, funding_chart=_funding_chart, pillar_chart=_pillar_chart,
                        allocation=allocation, allocation_chart=_allocation_chart, rhythm_chart=_rhythm_chart,
                        rhythm=_rhythm, load_of=_load_of, session_words=charts.session_words)
     return env
+
+
+def given(value: Any) -> bool:
+    """`v is given`: absent is a value, decided here once: None, "", [] and {} are "not given", and
+    what is not given has no column, row or section on any page."""
+    return value is not None and value != "" and value != [] and value != {}
+
+
+SECTION_TYPES = ("markdown", "object", "map")
+
+
+def is_section(spec) -> bool:
+    """`spec is section`: a field shown as a section of its own (Markdown, objects, maps, lists of
+    them) rather than as a fact in a table cell."""
+    return spec.type in SECTION_TYPES or (spec.type == "list" and spec.of.type in SECTION_TYPES)
 
 
 def plural(count: int, word: str, many: str | None = None) -> str:
@@ -264,11 +283,6 @@ def _first_session(value: date | datetime, timezone: str) -> str:
     return f"{value:%A} {value:%Y-%m-%d} (all day)"
 
 
-def folder_title(entity_id: str) -> str:
-    """The group of an entity in a sub-folder of its kind, in words: `sales/weekly-review` -> "Sales"."""
-    return entity_id.rsplit("/", 1)[0].replace("/", " / ").replace("-", " ").capitalize() if "/" in entity_id else ""
-
-
 def group_anchor(entity_id: str) -> str:
     """The anchor of an entity's group on its kind's index page (the nav links to it)."""
     return "group-" + entity_id.rsplit("/", 1)[0].replace("/", "--") if "/" in entity_id else ""
@@ -283,11 +297,13 @@ class Group:
     members: list[Entity]
 
 
-def _groups(entities: list[Entity]) -> list[Group]:
+@jinja2.pass_context
+def _groups(context, entities: list[Entity]) -> list[Group]:
     """`entities | groups`: a group per sub-folder, the top of the kind folder first."""
     out: dict[str, list[Entity]] = {}
+    model = context["model"]
     for e in entities:
-        out.setdefault(folder_title(e.id), []).append(e)
+        out.setdefault(model.folder_title(e.kind, e.id), []).append(e)
     return [Group(title, group_anchor(members[0].id), members)
             for title, members in sorted(out.items(), key=lambda kv: (kv[0] != "", kv[0]))]
 
@@ -306,6 +322,78 @@ def _by_owner(entities: list[Entity], limit: int = LONG_GROUP) -> list[tuple[Ent
     if len(entities) <= limit or len(owners) < 2:
         return [(None, entities)]
     return sorted(owners.values(), key=lambda pair: (pair[0] is None, pair[0].name.lower() if pair[0] else ""))
+
+
+@dataclass
+class TreeNode:
+    """One entity in the tree of a hierarchy, with how many of the index's entities it holds."""
+
+    entity: Entity
+    children: list["TreeNode"] = field(default_factory=list)
+    count: int = 0  # entities of the index's kind beneath it, itself included
+
+
+@jinja2.pass_context
+def _tree(context, entities: list[Entity]) -> list[TreeNode]:
+    """`tree(entities)`: the hierarchy above the entities of an index page (their parents, the
+    parents' parents, of any kind), as trees from each top; [] when no entity has a parent."""
+    handbook: Handbook = context["handbook"]
+    paths = [handbook.ancestors(e) + [e] for e in entities]
+    if all(len(p) == 1 for p in paths):
+        return []
+    nodes: dict[int, TreeNode] = {}
+    roots: list[TreeNode] = []
+    for path in paths:
+        above = None
+        for e in path:
+            node = nodes.get(id(e))
+            if node is None:
+                node = nodes[id(e)] = TreeNode(e)
+                (above.children if above is not None else roots).append(node)
+            node.count += 1
+            above = node
+    for node in nodes.values():
+        node.children.sort(key=lambda n: n.entity.name.lower())
+    return sorted(roots, key=lambda n: n.entity.name.lower())
+
+
+@jinja2.pass_context
+def _owner(context, entity: Entity) -> Entity | None:
+    """`entity | owner`: who keeps it current. Left out, an entity of a kind that can own (a team,
+    a person) owns itself; anything else has no owner to show (absent, not itself)."""
+    owner = next(iter(entity.targets("owner")), None)
+    if owner is not None:
+        return owner
+    kind = context["model"].kinds.get(entity.kind) or context["model"].meta
+    spec = kind.fields.get("owner")
+    return entity if spec is not None and entity.kind in spec.to else None
+
+
+@lru_cache(maxsize=8)
+def declared_reverses(model) -> frozenset[str]:
+    """The relations a handbook's own model.yaml declares (their reverse names): its pages show
+    them as sections of their own, labelled by their `reverse_label`."""
+    if not model.source:
+        return frozenset()
+    return frozenset({spec.reverse for kind in [model.meta, *model.kinds.values()] for spec in kind.references
+            if spec.declared_in == model.source and spec.reverse})
+
+
+@jinja2.pass_context
+def _declared_fields(context, kind) -> list[str]:
+    """`declared_fields(kind)`: the fields a handbook's own model.yaml adds to a kind, in order."""
+    source = context["model"].source
+    return [name for name, spec in kind.fields.items() if source and spec.declared_in == source]
+
+
+@jinja2.pass_context
+def _declared_relations(context, entity: Entity) -> list[tuple[str, list[Entity]]]:
+    """`entity | declared_relations`: (reverse label, entities) of each declared relation that
+    points at `entity`, in the order of the labels."""
+    model = context["model"]
+    names = declared_reverses(model) & set(entity.backrefs)
+    return sorted(((model.reverse_labels.get(n) or n, entity.sources(n)) for n in names if entity.sources(n)),
+                  key=lambda pair: pair[0].lower())
 
 
 @jinja2.pass_context
@@ -390,7 +478,8 @@ def _funding_chart(context) -> Markup:
     handbook: Handbook = context["handbook"]
     href = _href(context)
     actual = allocation.reported_allocation(handbook)
-    rows = [{"name": f.name, "href": href(f), "low": f.target.low, "high": f.target.high, "target": f.target.label,
+    rows = [{"name": f.name, "href": href(f), "low": f.target.low if f.target else None,
+             "high": f.target.high if f.target else None, "target": f.target.label if f.target else None,
              "actual": actual[f.id]} for f in handbook.of("funding")]
     return hold(context["held_blocks"], diagrams.funding_chart(rows))
 

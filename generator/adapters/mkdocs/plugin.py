@@ -196,6 +196,15 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
             own = sorted(f.src_uri for f in files.documentation_pages() if f.src_uri not in generated)
             config.nav = build_nav(self.model, self.pages, self.config.nav_threshold, own)
             self.group_links = group_links(self.model, self.pages, self.config.nav_threshold)
+        # A generated page the nav does not list (an entity of a long kind, reached from its index)
+        # is left out of the nav by design: say so to MkDocs, so that its log keeps to what a person
+        # acts on instead of naming every such page (validation.nav.not_in_nav).
+        listed = _nav_uris(config.nav)
+        for page in self.pages:
+            file = files.get_file_from_path(page.src_uri)
+            if file is not None and page.src_uri not in listed and file.inclusion in (InclusionLevel.UNDEFINED,
+                                                                                     InclusionLevel.INCLUDED):
+                file.inclusion = InclusionLevel.NOT_IN_NAV
         if self.preview is not None:
             self.preview.remove_stale(files, config)
             self.preview.check_nav([config.nav, self.group_links], self.pages, files)
@@ -299,3 +308,18 @@ def describe(problems: list) -> str:
     if errors(diagnostics):
         return f"the handbook has problems ({summary(diagnostics)}):\n" + format_report(errors(diagnostics))
     return "\n".join(p.format_text() for p in errors(problems))
+
+
+def _nav_uris(nav) -> set[str]:
+    """The page paths a nav (as in mkdocs.yml: lists of titles to paths or sections) lists."""
+    found: set[str] = set()
+    stack = [nav]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            found.add(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
