@@ -69,8 +69,10 @@ CODES: dict[str, Code] = {
     "stray-file": Code("warning", "File that is not YAML", "Files other than .yaml in kind folders are ignored.",
                        "Remove the file, or rename it to .yaml if it is an entity."),
     "invalid-id": Code("error", "File name is not a valid id",
-                       "An entity's id is its file name, and ids are lower-case slugs: letters, digits and single "
-                       "hyphens. Dots, capitals, spaces and path separators are not allowed.",
+                       "An entity's id is its file name, and ids are lower-case slugs: letters, digits, and words "
+                       "joined by a single hyphen or underscore. Dots, capitals, spaces, non-ASCII letters and "
+                       "leading or doubled separators are not allowed, and two ids of a kind may not differ only "
+                       "by a hyphen against an underscore (they read as the same name).",
                        "Rename the file, e.g. `Weekly Review.yaml` to `weekly-review.yaml`, and update references."),
     "duplicate-id": Code("error", "Two entities share an id", "Two files (or two pillars) claim the same id.",
                          "Rename one of them and update the references to it."),

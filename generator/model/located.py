@@ -153,6 +153,7 @@ def _diagnostic(rel: str, doc: Document, model: type[BaseModel], err: dict, pref
                   "tags are short labels such as `planning` or `on-call`")
     if kind == "string_pattern_mismatch":
         return at("invalid-value", f"{field}: '{excerpt(value)}' is not a valid id",
-                  "use lower-case letters, digits and single hyphens, e.g. grow-the-core")
+                  "use lower-case letters and digits, words joined by single hyphens or underscores, e.g. "
+                  "grow-the-core")
     message = err["msg"].removeprefix("Value error, ")
     return at("invalid-value", f"{field}: {message}" if loc else message, ctx.get("hint"))

@@ -18,19 +18,28 @@ from pydantic_core import PydanticCustomError, core_schema
 
 from ..diagnostics import excerpt
 
-SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+# An id (a file or folder name inside a kind folder, and so a part of a URL): lower-case ASCII
+# letters and digits, words joined by one hyphen or one underscore (`payments-core`,
+# `payments_core`). Refused, as unsafe or ambiguous in a path or URL: capitals (two files that
+# differ only in case are one file on macOS and Windows), dots (`..`, hidden files, suffixes),
+# leading or doubled separators (`-x` reads as an option), spaces and non-ASCII letters (lookalikes
+# such as Cyrillic `а`). Ids that differ only by `-` against `_` are refused as a clash (validate.py).
+SLUG_PATTERN = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
 SLUG_RE = re.compile(SLUG_PATTERN)
 MAX_ID_CHARS = 80  # file names stay well under the 255 bytes file systems allow
 
 
 def slugify(name: str) -> str:
-    """The id a name would get: lower-case ASCII letters and digits, single hyphens."""
-    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    """The id a name would get: lower-case ASCII letters and digits, single hyphens (an
+    underscore between words is kept: `Payments_Core` -> `payments_core`)."""
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    text = re.sub(r"[^a-z0-9_]+", "-", text)
+    text = re.sub(r"[-_]*-[-_]*", "-", text)  # a run of separators with a hyphen in it is a hyphen
+    return re.sub(r"__+", "_", text).strip("-_")
 
 
 # An id is the path of an entity's file inside its kind folder, without the suffix.
-ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*(?:/[a-z0-9]+(?:-[a-z0-9]+)*)*$"
+ID_PATTERN = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*(?:/[a-z0-9]+(?:[-_][a-z0-9]+)*)*$"
 ID_RE = re.compile(ID_PATTERN)
 
 

@@ -89,13 +89,15 @@ def discover(handbook_dir: Path, project_dir: Path, model: Model) -> tuple[list[
                                             f"'{excerpt(path.stem)}' is not a valid id: the file name must be a "
                                             "lower-case slug",
                                             f"rename the file to '{suggestion[:MAX_ID_CHARS] or 'my-entity'}"
-                                            f"{path.suffix}' (letters, digits and single hyphens)"))
+                                            f"{path.suffix}' (lower-case letters, digits, words joined by single hyphens or "
+                                            "underscores)"))
                     continue
                 # The id is the path inside the kind folder: departments may share a file name.
                 entity_id = path.relative_to(entry.path).with_suffix("").as_posix()
                 seen.setdefault(entity_id, []).append(SourceFile(entry.name, entity_id, path, rel(path)))
             for clashing in seen.values():
                 files.extend(_settle_duplicates(clashing, diags))
+            _separator_clashes(seen, entry.name, diags)
         elif not entry.is_file(follow_symlinks=False):
             refuse(path, False)
         elif path.suffix in YAML_SUFFIXES:
@@ -103,6 +105,19 @@ def discover(handbook_dir: Path, project_dir: Path, model: Model) -> tuple[list[
                                     f"'{excerpt(entry.name)}' is outside any kind folder",
                                     f"move it into one of: {', '.join(model.kinds)}"))
     return files, diags
+
+
+def _separator_clashes(seen: dict[str, list[SourceFile]], kind: str, diags: list[Diagnostic]) -> None:
+    """Ids that differ only by `-` against `_` (`data-platform`, `data_platform`) read as one
+    name: a reference to either is a guess. Each but the first is refused, naming the first."""
+    first: dict[str, str] = {}
+    for entity_id in sorted(seen):
+        same = first.setdefault(entity_id.replace("_", "-"), entity_id)
+        if same != entity_id:
+            diags.append(Diagnostic(seen[entity_id][0].rel, 1, 1, "error", "invalid-id",
+                                    f"id '{entity_id}' of {kind} differs from '{same}' only by '-' against '_'; "
+                                    "references could not tell them apart",
+                                    "rename one of the two files (and the references meant for it)"))
 
 
 def _settle_duplicates(clashing: list[SourceFile], diags: list[Diagnostic]) -> list[SourceFile]:
