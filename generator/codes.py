@@ -74,6 +74,11 @@ CODES: dict[str, Code] = {
                        "leading or doubled separators are not allowed, and two ids of a kind may not differ only "
                        "by a hyphen against an underscore (they read as the same name).",
                        "Rename the file, e.g. `Weekly Review.yaml` to `weekly-review.yaml`, and update references."),
+    "reference-to-broken-file": Code("warning", "A reference to an entity whose file has errors",
+                                     "The entity exists (its file is in the handbook) but its file could not be read "
+                                     "or has errors of its own, reported at that file. The reference is not wrong; it "
+                                     "cannot be followed until that file is fixed.",
+                                     "Fix the errors of the file named in the message."),
     "duplicate-id": Code("error", "Two entities share an id", "Two files (or two pillars) claim the same id.",
                          "Rename one of them and update the references to it."),
     # --- schema

@@ -215,6 +215,14 @@ class Kind:
     model: type[BaseModel] = field(repr=False, default=None)  # type: ignore[assignment]
     builtin: bool = True
 
+    @cached_property
+    def prose_fields(self) -> tuple[Spec, ...]:
+        """The fields that can hold Markdown at any depth (where links in prose are looked for)."""
+        def has_prose(spec: Spec) -> bool:
+            return spec.type == "markdown" or any(has_prose(inner) for inner in (spec.of, spec.key, spec.value,
+                                                                                    *spec.fields) if inner is not None)
+        return tuple(spec for spec in self.fields.values() if has_prose(spec))
+
     @property
     def references(self) -> list[Spec]:
         """Every reference this kind can hold, at any depth, for reverse labels."""

@@ -78,9 +78,17 @@ def _required_when_check(conditions: dict[tuple[str, str], list[str]]):
 def _full_id(ref: t.Ref):
     """A reference by short name (`weekly-review` for `sales/weekly-review`) as the full id, while
     exactly one entity has that name; an ambiguous one is an error listing them."""
+    kinds = ref.kinds
+
     def full(value: str, info: ValidationInfo) -> str:
         ids = (info.context or {}).get("ids")
-        if ids is None or ref.is_role(value):
+        if ids is None:
+            return value
+        if ":" not in value:  # the common case, a full id of exactly one kind: nothing to rewrite
+            full_ids = ids.full
+            if sum(value in full_ids.get(k, ()) for k in kinds) == 1:
+                return value
+        if ref.is_role(value):
             return value
         found = ids.find(ref, value)
         if len(found) > 1:
