@@ -246,10 +246,8 @@ def _link(entities: list[Entity], index: dict[str, dict[str, Entity]], unread: U
         data = entity.data
         for name, shape in ref_fields(type(data)):
             for loc, ref, target_id, item, is_key in iter_refs(getattr(data, name), shape, (name,), data):
-                if ref.is_role(target_id):
-                    continue
-                target = ref.locate(target_id, index)
-                if target is None and _excused(ref, target_id, unknowable):
+                target = ref.locate(target_id, index)  # first: a role in words is never an entity's id
+                if target is None and (ref.is_role(target_id) or _excused(ref, target_id, unknowable)):
                     continue
                 if target is None:
                     diags.append(_unknown(entity.path, entity.position(loc, key=is_key), ref, target_id, index, model,

@@ -76,6 +76,7 @@ class Document:
     # YAML scalars that were read as something other than text: id(container) -> {key|index: source}
     sources: dict[int, Any] = field(default_factory=dict, repr=False)
     start: Position = (1, 1)  # where the top-level value begins (after leading comments)
+    text: str | None = field(default=None, repr=False)  # the file as read; None for data built in memory
 
     def _walk(self, loc: Sequence[Any]):
         """Yield (container, key) pairs along `loc` as far as the data goes."""
@@ -174,7 +175,7 @@ def parse_text(raw: bytes, rel: str) -> tuple[Document | None, list[Diagnostic]]
     if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
         return _problem(rel, (1, 1), "empty-file", "file is empty",
                        "fill in the fields, or start from `handbook new <kind> \"<Name>\"`")
-    doc = Document(rel, None)
+    doc = Document(rel, None, text=text)
     problems: list[YamlProblem] = []  # found on the way; reading goes on after them
     try:
         doc.data = _build(text, doc, problems)
@@ -265,8 +266,12 @@ def _build(text: str, doc: Document, problems: list[YamlProblem]) -> Any:
                 mark = event.start_mark
                 pos = (mark.line + 1, mark.column + 1)
                 if cls is _SCALAR:
-                    value, converted = _scalar(event)
-                    non_text = event.value if converted else None
+                    value, non_text = event.value, None
+                    # Quoted text, or plain text no implicit type can claim by its first character,
+                    # is text as written; anything else is resolved as the YAML resolver would.
+                    if event.tag is not None or not (event.style or _IMPLICIT.get(value[:1]) is None):
+                        value, converted = _scalar(event)
+                        non_text = event.value if converted else None
                 else:
                     if len(containers) >= MAX_DEPTH:
                         raise YamlProblem(pos, "too-deep", *TOO_DEEP)

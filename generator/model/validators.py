@@ -86,7 +86,10 @@ def _full_id(ref: t.Ref):
             return value
         if ":" not in value:  # the common case, a full id of exactly one kind: nothing to rewrite
             full_ids = ids.full
-            if sum(value in full_ids.get(k, ()) for k in kinds) == 1:
+            if len(kinds) == 1:
+                if value in full_ids.get(kinds[0], ()):
+                    return value
+            elif [value in full_ids.get(k, ()) for k in kinds].count(True) == 1:
                 return value
         if ref.is_role(value):
             return value
