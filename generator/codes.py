@@ -101,8 +101,9 @@ CODES: dict[str, Code] = {
                               "interface is the current one.", "End the chain at an interface that is not deprecated."),
     "model": Code("error", "The handbook's model cannot be built",
                   "handbook/model.yaml declares the handbook's own fields, vocabularies, lints and kinds. This part "
-                  "of it names an unknown type, kind or vocabulary, changes what a built-in field is, or uses a "
-                  "name the site needs for itself, so no file could be checked against it.",
+                  "of it names an unknown type, kind or vocabulary, narrows a built-in field (a handbook may only "
+                  "widen one: text to markdown, integer to number, one value to several with `many: true`), or "
+                  "uses a name the site needs for itself, so no file could be checked against it.",
                   "Fix the declaration at the line shown; the hint lists what is allowed. The format is in the "
                   "README, section \"Make it your own\", and in schemas/model.schema.json."),
     "template": Code("error", "Template error", "A Jinja template failed while rendering a page.",
