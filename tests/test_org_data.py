@@ -181,7 +181,7 @@ def test_a_list_in_a_single_value_field_says_so(tmp_path):
     own.edit("handbook/teams/data_platform.yaml", "lead: Head of Data", "lead: [bo_chen, ana_lima]")
     result = check(own)
     assert result.exit_code == 1
-    assert ("handbook/teams/data_platform.yaml:6:1: error[wrong-type]: lead: 'lead' takes one person; this file "
+    assert ("handbook/teams/data_platform.yaml:6:1: error[wrong-type]: 'lead' takes one person; this file "
             "gives a list of 2") in result.output, result.output
     assert "declare it in model.yaml: `kinds: {teams: {fields: {lead: {many: true}}}}`" in result.output
     assert "`|` block" not in result.output

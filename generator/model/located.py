@@ -134,7 +134,7 @@ def _diagnostic(rel: str, doc: Document, model: type[BaseModel], err: dict, pref
 
     if isinstance(value, list) and kind not in _LIST_ERRORS and owner is not None and info is not None \
             and not _takes_list(info):
-        return at("wrong-type", f"{field}: '{name}' takes {_one(owner, name)}; this file gives a list of {len(value)}",
+        return at("wrong-type", f"'{field}' takes {_one(owner, name)}; this file gives a list of {len(value)}",
                   _many_hint(model, owner, loc), key=True)
     if kind == "extra_forbidden":
         allowed = list(owner.model_fields) if owner is not None else []
