@@ -69,9 +69,16 @@ CODES: dict[str, Code] = {
     "stray-file": Code("warning", "File that is not YAML", "Files other than .yaml in kind folders are ignored.",
                        "Remove the file, or rename it to .yaml if it is an entity."),
     "invalid-id": Code("error", "File name is not a valid id",
-                       "An entity's id is its file name, and ids are lower-case slugs: letters, digits and single "
-                       "hyphens. Dots, capitals, spaces and path separators are not allowed.",
+                       "An entity's id is its file name, and ids are lower-case slugs: letters, digits, and words "
+                       "joined by a single hyphen or underscore. Dots, capitals, spaces, non-ASCII letters and "
+                       "leading or doubled separators are not allowed, and two ids of a kind may not differ only "
+                       "by a hyphen against an underscore (they read as the same name).",
                        "Rename the file, e.g. `Weekly Review.yaml` to `weekly-review.yaml`, and update references."),
+    "reference-to-broken-file": Code("warning", "A reference to an entity whose file has errors",
+                                     "The entity exists (its file is in the handbook) but its file could not be read "
+                                     "or has errors of its own, reported at that file. The reference is not wrong; it "
+                                     "cannot be followed until that file is fixed.",
+                                     "Fix the errors of the file named in the message."),
     "duplicate-id": Code("error", "Two entities share an id", "Two files (or two pillars) claim the same id.",
                          "Rename one of them and update the references to it."),
     "shadows-page": Code("error", "An entity at the place of a generated page",
@@ -107,8 +114,9 @@ CODES: dict[str, Code] = {
                          "parent out to make it a top."),
     "model": Code("error", "The handbook's model cannot be built",
                   "handbook/model.yaml declares the handbook's own fields, vocabularies, lints and kinds. This part "
-                  "of it names an unknown type, kind or vocabulary, changes what a built-in field is, or uses a "
-                  "name the site needs for itself, so no file could be checked against it.",
+                  "of it names an unknown type, kind or vocabulary, narrows a built-in field (a handbook may only "
+                  "widen one: text to markdown, integer to number, one value to several with `many: true`), or "
+                  "uses a name the site needs for itself, so no file could be checked against it.",
                   "Fix the declaration at the line shown; the hint lists what is allowed. The format is in the "
                   "README, section \"Make it your own\", and in schemas/model.schema.json."),
     "template": Code("error", "Template error", "A Jinja template failed while rendering a page.",

@@ -30,6 +30,16 @@ def excerpt(value: Any, limit: int = EXCERPT_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def middle(value: Any, limit: int = 120) -> str:
+    """A long value (a web address) as diagnostics quote it: whole when short, else cut in the
+    middle, so that both its start (the site) and its end (the part that differs) show."""
+    text = _printable(str(value))
+    if len(text) <= limit:
+        return text
+    head = (limit - 1) * 3 // 5
+    return text[:head] + "…" + text[len(text) - (limit - 1 - head):]
+
+
 @dataclass(frozen=True, order=True)
 class Diagnostic:
     path: str  # relative to the project root, with forward slashes

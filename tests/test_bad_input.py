@@ -71,7 +71,8 @@ def test_file_over_the_size_limit(project):
 
 
 @pytest.mark.parametrize("filename", ["Weekly.yaml", "weekly.v2.yaml", "weekly review.yaml", "weekly\\review.yaml",
-                                      "weekly_review.yaml", "-weekly.yaml"])
+                                      "weekly__review.yaml", "_weekly.yaml", "weekly-_review.yaml", "-weekly.yaml",
+                                      "w\u0435ekly.yaml"])  # the last with a Cyrillic е
 def test_ids_must_be_slugs(project, filename):
     project.write(f"handbook/rituals/{filename}", "name: x\n")
     result = check(project)

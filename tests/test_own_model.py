@@ -354,7 +354,7 @@ def test_every_mistake_in_the_model_is_located_at_once_and_nothing_is_built(tmp_
     out = result.output
     expected = [
         "handbook/model.yaml:4:17: error[model]: field 'cadence' is declared by generator/model/kinds/rituals.yaml as "
-        "cadence; a handbook cannot change its type",
+        "cadence; a handbook cannot make it text",
         "handbook/model.yaml:5:20: error[invalid-value]: kinds.rituals.fields.room.type: 'colour' is not one of",
         "handbook/model.yaml:8:7: error[model]: field 'forums.chair' refers to unknown kind 'councils'",
         "handbook/model.yaml:12:3: error[model]: unknown vocabulary 'interface-kinds' (did you mean 'interface-types'?)",

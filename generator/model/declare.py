@@ -100,6 +100,9 @@ class FieldDecl(_Decl):
     min: Optional[float] = Field(None, description="integer, number: smallest value")
     max: Optional[float] = Field(None, description="integer, number: largest value")
     min_items: Optional[int] = Field(None, ge=0, description="list: fewest items")
+    many: Optional[bool] = Field(None, description="takes one value or several: a file writes one value or a list of "
+                                                   "them, read as a list (e.g. a group with two product managers); on a "
+                                                   "built-in field, widens it from one to many")
     max_length: Optional[int] = Field(None, ge=1, description="text: most characters")
 
 
@@ -174,7 +177,7 @@ class ModelDecl(_Decl):
 
     version: Literal[1] = Field(1, description="version of this file's format")
     vocabularies: dict[str, list[str] | VocabularyChange] = Field(
-        {}, description="a list replaces a vocabulary; {add, remove} changes it")
+        {}, description="a list declares a new vocabulary or replaces one; {add, remove} changes one that exists")
     tags: Optional[TagsDecl] = None
     lints: dict[str, LintSetting] = Field({}, description="lint code -> off, warning or error")
     thresholds: ThresholdsDecl = Field(ThresholdsDecl(), description="limits of the computed allocation lints")
@@ -218,6 +221,7 @@ class Spec:
     max: float | None = None
     min_items: int | None = None
     max_length: int | None = None
+    many: bool = False  # a list (type list, `of` its items) declared `many: true`: one value stands for a list of one
     declared_in: str = ""  # the file that declared it (built-in or the handbook's model)
 
 
@@ -245,6 +249,14 @@ class Kind:
     def parent(self) -> Spec | None:
         """The field naming each entity's parent in a hierarchy (`parent: true`), if the kind has one."""
         return next((spec for spec in self.fields.values() if spec.parent), None)
+
+    @cached_property
+    def prose_fields(self) -> tuple[Spec, ...]:
+        """The fields that can hold Markdown at any depth (where links in prose are looked for)."""
+        def has_prose(spec: Spec) -> bool:
+            return spec.type == "markdown" or any(has_prose(inner) for inner in (spec.of, spec.key, spec.value,
+                                                                                    *spec.fields) if inner is not None)
+        return tuple(spec for spec in self.fields.values() if has_prose(spec))
 
     @property
     def references(self) -> list[Spec]:
@@ -389,6 +401,14 @@ class _Builder:
 
     # Specs ------------------------------------------------------------------------------------
     def spec(self, src: _Source, loc: tuple, name: str, decl: FieldDecl) -> Spec | None:
+        if decl.many and decl.type is not None:
+            if decl.type == "list":
+                src.error(loc + ("many",), f"field '{name}' is a list already; `many: true` is for a field of one "
+                          "value that may take several", "remove `many:`, or write the item's type with `many: true` "
+                          "instead of `type: list`")
+                return None
+            one = self.spec(src, loc, name, decl.model_copy(update={"many": None}))
+            return None if one is None else _many(one)
         if decl.type is None:
             src.error(loc, f"field '{name}' has no type", "give it one of: " + ", ".join(TypeName.__args__))
             return None
@@ -451,7 +471,8 @@ class _Builder:
                 elif decl.vocabulary not in self.vocabularies:
                     src.error(loc + ("vocabulary",), f"unknown vocabulary '{excerpt(decl.vocabulary)}'"
                               f"{did_you_mean(decl.vocabulary, self.vocabularies, 0.6)}",
-                              "name a vocabulary of the built-in kinds, or give `values:`")
+                              f"name a vocabulary ({', '.join(sorted(self.vocabularies))}), give `values:`, or declare "
+                              f"it at the top of model.yaml: `vocabularies: {{{excerpt(decl.vocabulary)}: [a, b]}}`")
                     return None
             elif not values:
                 src.error(loc, f"enum field '{name}' needs `values:` or a `vocabulary:`")
@@ -469,13 +490,30 @@ class _Builder:
         return next((k for k in decl.model_fields_set & specific if k not in allowed), None)
 
     def change(self, src: _Source, loc: tuple, existing: Spec, decl: FieldDecl) -> Spec:
-        """A handbook's change to a field declared elsewhere: never its type."""
-        if decl.type is not None and decl.type != existing.type:
-            src.error(loc + ("type",), f"field '{existing.name}' is declared by {existing.declared_in} as "
-                      f"{existing.type}; a handbook cannot change its type",
-                      "add a field of your own under another name instead")
-            return existing
-        other = sorted(k for k in decl.model_fields_set - CHANGEABLE if k != "type")
+        """A handbook's change to a field declared elsewhere: its wording and whether it is
+        required, or a wider type (every value the field took stays valid); never a narrower one."""
+        one = existing.of if existing.many and existing.of is not None else existing  # the type of each value
+        if decl.type is not None and decl.type != one.type:
+            if (one.type, decl.type) not in WIDENINGS:
+                narrower = (decl.type, one.type) in WIDENINGS
+                src.error(loc + ("type",), f"field '{existing.name}' is declared by {existing.declared_in} as "
+                          f"{_type_words(existing)}; " + (f"{decl.type} would narrow it" if narrower else
+                                                          f"a handbook cannot make it {decl.type}"),
+                          _WIDEN_HINT + ("; for one value or several write `many: true` instead of `type: list`"
+                                         if decl.type == "list" else ""))
+                return existing
+            kept = {"max_length": None} if decl.type == "markdown" else {}
+            if decl.type == "text":
+                kept = {"values": (), "vocabulary": ""}
+            one = replace(one, type=decl.type, **kept)
+        changed = replace(existing, of=one) if existing.many else one
+        if decl.many is False and existing.many:
+            src.error(loc + ("many",), f"field '{existing.name}' is declared by {existing.declared_in} to take several "
+                      "values; a handbook cannot narrow it to one", _WIDEN_HINT)
+        elif decl.many and existing.type != "list":
+            changed = _many(one)
+        existing = changed
+        other = sorted(k for k in decl.model_fields_set - CHANGEABLE if k not in ("type", "many"))
         if other:
             src.error(loc + (other[0],), f"'{other[0]}' of field '{existing.name}' cannot be changed here",
                       f"a handbook can change: {', '.join(sorted(CHANGEABLE))}; vocabularies are changed under "
@@ -547,6 +585,27 @@ class _Builder:
                     columns_from=src.rel)
 
 
+# Widening a built-in field, (declared type, the handbook's type): every value the field took
+# stays valid and keeps its meaning. The reverse is narrowing, which would break files.
+WIDENINGS = {("text", "markdown"), ("integer", "number"), ("percent", "integer"), ("percent", "number"),
+             ("slug", "text"), ("enum", "text")}
+_WIDEN_HINT = ("a handbook may widen a built-in field (text to markdown, integer or percent to number, slug or enum to "
+               "text, one value to several with `many: true`), never narrow it; add a field of your own under another "
+               "name instead")
+
+
+def _type_words(spec: Spec) -> str:
+    return f"several {spec.of.type} values (many: true)" if spec.many and spec.of else spec.type
+
+
+def _many(one: Spec) -> Spec:
+    """A field of one value declared `many: true`: a list of such values, where a file may write one."""
+    item = replace(one, required=False, required_when=(), default=None, has_default=False, example=None)
+    return Spec(name=one.name, type="list", required=one.required, required_when=one.required_when,
+                default=one.default, has_default=one.has_default, description=one.description,
+                example=one.example, label=one.label, of=item, many=True, declared_in=one.declared_in)
+
+
 def _read(src: _Source, decl_model: type[BaseModel], data: Any) -> BaseModel | None:
     result, problems = validate_data(src.rel, src.doc, decl_model, data)
     src.problems.extend(problems)
@@ -600,6 +659,10 @@ def _build_cached(model_text: bytes | None, model_rel: str) -> Model:
         # Each part is checked on its own, so that one broken field hides no other mistake.
         raw_kinds = doc.data.get("kinds") if isinstance(doc.data.get("kinds"), dict) else {}
         own = _read(src, _Settings, {**doc.data, "kinds": {}})  # type: ignore[assignment]
+        for name, values in (own.vocabularies.items() if own is not None else ()):
+            if name not in builder.vocabularies and isinstance(values, list):  # a new vocabulary, for the kinds below
+                builder.vocabularies[name] = list(values)
+                builder.vocabulary_home[name] = src.rel
         for name, raw in raw_kinds.items():
             loc = ("kinds", name)
             decl = _read_kind(src, raw, loc)
@@ -669,8 +732,11 @@ def _vocabularies(src: _Source, own: ModelDecl, builder: _Builder) -> None:
     for name, change in own.vocabularies.items():
         loc = ("vocabularies", name)
         if name not in builder.vocabularies:
-            src.error(loc, f"unknown vocabulary '{excerpt(name)}'{did_you_mean(name, builder.vocabularies, 0.6)}",
-                      f"vocabularies: {', '.join(sorted(builder.vocabularies))}")
+            src.error(loc, f"unknown vocabulary '{excerpt(name)}'{did_you_mean(name, builder.vocabularies, 0.6)}: "
+                      "`add:` and `remove:` change a vocabulary that exists",
+                      f"to declare a new one, give its values as a list (`{excerpt(name)}: [low, high]`); to change "
+                      f"one that exists, write `{{add: [...], remove: [...]}}` or a list that replaces it. "
+                      f"Vocabularies: {', '.join(sorted(builder.vocabularies))}")
             continue
         if isinstance(change, list):
             values = list(dict.fromkeys(change))

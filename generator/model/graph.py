@@ -10,7 +10,7 @@ import gc
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Iterator
@@ -25,7 +25,13 @@ from .loader import Document
 from .located import did_you_mean
 from .mentions import ShortNames, link_mentions, short_names
 from .types import Ref, ref_fields, slugify
-from .validate import Ids, discover, load_and_validate
+from .validate import Ids, Unread, broken_reference, discover, load_and_validate
+
+
+@lru_cache(maxsize=None)
+def _copied(data_class: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of a validated class that an Entity copies in: those it has no attribute of its own for."""
+    return tuple(name for name in data_class.model_fields if not hasattr(Entity, name))
 
 
 @dataclass(eq=False)
@@ -42,11 +48,13 @@ class Entity:
     def __post_init__(self) -> None:
         # Templates read schema fields straight off the entity ({{ ritual.cadence }}); copying
         # them in once is far cheaper than delegating on every read (the hottest path in rendering).
-        for name in type(self.data).model_fields:
-            if name not in self.__dict__ and not hasattr(type(self), name):
-                self.__dict__[name] = getattr(self.data, name)
-        if self.__dict__.get("name", "") is None:  # a model that relaxes `name`: the id names it, as written
-            self.__dict__["name"] = self.id.rsplit("/", 1)[-1]
+        data = self.data
+        own = self.__dict__
+        for name in _copied(type(data)):
+            if name not in own:
+                own[name] = getattr(data, name)
+        if own.get("name", "") is None:  # a model that relaxes `name`: the id names it, as written
+            own["name"] = self.id.rsplit("/", 1)[-1]
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_") or name == "data":
@@ -200,12 +208,16 @@ def _suggest(target_id: str, known: dict[str, Entity]) -> str:
 
 
 def _unknown(path: str, position: tuple[int, int], ref: Ref, target_id: str,
-             index: dict[str, dict[str, Entity]], model: Model) -> Diagnostic:
+             index: dict[str, dict[str, Entity]], model: Model, unread: Unread) -> Diagnostic:
     kinds, name = ref.split(target_id)
     words = " or ".join(model.kinds[k].singular if k in model.kinds else k.rstrip("s") for k in kinds)
+    where = unread.where(kinds, name)
+    if where is not None:
+        return broken_reference(path, position, f"{words} '{excerpt(target_id)}'", where)
     known = {i: e for k in kinds for i, e in index.get(k, {}).items()}
+    # While some files of a kind are unread, the ids that loaded are not all there are: say so.
     listed = "; ".join(f"known {k}: {', '.join(sorted(index.get(k, {}))[:12]) or 'none'}"
-                       f"{' …' if len(index.get(k, {})) > 12 else ''}" for k in kinds)
+                       f"{' …' if len(index.get(k, {})) > 12 else ''}{unread.not_counted(k)}" for k in kinds)
     where = " or ".join("in handbook.yaml" if k == "pillars" else f"under {k}/" for k in kinds)
     role = "; a role is written in words (e.g. 'Head of Finance'), an id in lower case" if ref.roles else ""
     return Diagnostic(path, position[0], position[1], "error", "unknown-reference",
@@ -213,11 +225,11 @@ def _unknown(path: str, position: tuple[int, int], ref: Ref, target_id: str,
                       f"{listed}; or create it {where}{role}")
 
 
-def _excused(ref: Ref, value: str, invalid: set[tuple[str, str]], unknowable: set[str]) -> bool:
-    """Whether a reference that found no entity is left unreported: its target exists but has
-    errors of its own (already reported), or a whole kind could not be read."""
-    kinds, name = ref.split(value)
-    return any((k, name) in invalid or k in unknowable for k in kinds)
+def _excused(ref: Ref, value: str, unknowable: set[str]) -> bool:
+    """Whether a reference that found no entity is left unreported: a whole kind could not be
+    read (the pillars, when handbook.yaml has errors)."""
+    kinds, _ = ref.split(value)
+    return any(k in unknowable for k in kinds)
 
 
 def raw_refs(value: Any, shape: tuple, loc: tuple) -> Iterator[tuple[tuple, Ref, str, bool]]:
@@ -241,7 +253,7 @@ def raw_refs(value: Any, shape: tuple, loc: tuple) -> Iterator[tuple[tuple, Ref,
 
 
 def _check_invalid(files: list[tuple[str, Document, str]], index: dict[str, dict[str, Entity]],
-                   invalid: set[tuple[str, str]], unknowable: set[str], model: Model, ids: Ids) -> list[Diagnostic]:
+                   unread: Unread, unknowable: set[str], model: Model, ids: Ids) -> list[Diagnostic]:
     """Unknown references in files whose schema errors kept them out of the graph."""
     diags: list[Diagnostic] = []
     for path, doc, kind in files:
@@ -253,28 +265,31 @@ def _check_invalid(files: list[tuple[str, Document, str]], index: dict[str, dict
             if len(found) > 1:
                 continue  # ambiguous: validation said so
             kind, name = found[0] if found else (None, target_id)
-            if kind is not None and (name in index.get(kind, {}) or (kind, name) in invalid):
+            if kind is not None and name in index.get(kind, {}):
                 continue
-            if kind is None and (ref.locate(target_id, index) or _excused(ref, target_id, invalid, unknowable)):
+            if kind is not None and (kind, name) in unread.at:
+                diags.append(broken_reference(path, doc.position(loc, key=is_key), f"{model.kinds[kind].singular} "
+                                              f"'{excerpt(target_id)}'", unread.at[(kind, name)]))
+                continue
+            if kind is None and (ref.locate(target_id, index) or _excused(ref, target_id, unknowable)):
                 continue  # pillars are not files: they are found in the index only
-            diags.append(_unknown(path, doc.position(loc, key=is_key), ref, target_id, index, model))
+            diags.append(_unknown(path, doc.position(loc, key=is_key), ref, target_id, index, model, unread))
     return diags
 
 
-def _link(entities: list[Entity], index: dict[str, dict[str, Entity]], invalid: set[tuple[str, str]],
+def _link(entities: list[Entity], index: dict[str, dict[str, Entity]], unread: Unread,
           unknowable: set[str], model: Model) -> list[Diagnostic]:
     diags: list[Diagnostic] = []
     for entity in entities:
         data = entity.data
         for name, shape in ref_fields(type(data)):
             for loc, ref, target_id, item, is_key in iter_refs(getattr(data, name), shape, (name,), data):
-                if ref.is_role(target_id):
-                    continue
-                target = ref.locate(target_id, index)
-                if target is None and _excused(ref, target_id, invalid, unknowable):
+                target = ref.locate(target_id, index)  # first: a role in words is never an entity's id
+                if target is None and (ref.is_role(target_id) or _excused(ref, target_id, unknowable)):
                     continue
                 if target is None:
-                    diags.append(_unknown(entity.path, entity.position(loc, key=is_key), ref, target_id, index, model))
+                    diags.append(_unknown(entity.path, entity.position(loc, key=is_key), ref, target_id, index, model,
+                                          unread))
                     continue
                 relation = Relation(entity, name, target, loc, item)
                 entity.refs.append(relation)
@@ -346,10 +361,10 @@ def _read_handbook(handbook_dir: Path, project_dir: Path | None,
     model, diags = load_model(handbook_dir, project_dir)
     if model is None:  # the model's own problems; no file can be checked without it
         return None, diags
-    sources, diags = discover(handbook_dir, project_dir, model)
+    unread = Unread.empty()  # files that could not be read or validated
+    sources, diags = discover(handbook_dir, project_dir, model, unread)
     index: dict[str, dict[str, Entity]] = {kind: {} for kind in ("pillars", *model.kinds)}
     meta: Entity | None = None
-    invalid: set[tuple[str, str]] = set()
     unknowable: set[str] = set()  # kinds whose ids cannot be known in this run
     unlinked: list[tuple[str, Document, str]] = []  # files read but not valid
     ids = Ids.of(sources)
@@ -362,7 +377,8 @@ def _read_handbook(handbook_dir: Path, project_dir: Path | None,
                 unlinked.append((source.rel, doc, source.kind))
             if source.duplicate_of:
                 continue
-            invalid.add((source.kind, source.id))
+            first = next((d for d in problems if d.severity == "error"), None)
+            unread.add(source.kind, source.id, first.location if first is not None else source.rel)
             if source.kind == "handbook":
                 # Its pillars are unknown, not missing: references to them are not errors of their own.
                 unknowable.add("pillars")
@@ -381,9 +397,9 @@ def _read_handbook(handbook_dir: Path, project_dir: Path | None,
     linkable = [e for kind in model.kinds for e in index[kind].values()] + ([meta] if meta else [])
     if meta is None:
         unknowable.add("pillars")
-    diags.extend(_link(linkable, index, invalid, unknowable, model))
-    diags.extend(link_mentions(linkable, index, model, _mention))
-    diags.extend(_check_invalid(unlinked, index, invalid, unknowable, model, ids))
+    diags.extend(_link(linkable, index, unread, unknowable, model))
+    diags.extend(link_mentions(linkable, index, model, _mention, unread))
+    diags.extend(_check_invalid(unlinked, index, unread, unknowable, model, ids))
     if errors(diags) or meta is None:
         return None, diags
     for kind in model.kinds:

@@ -76,6 +76,7 @@ class Document:
     # YAML scalars that were read as something other than text: id(container) -> {key|index: source}
     sources: dict[int, Any] = field(default_factory=dict, repr=False)
     start: Position = (1, 1)  # where the top-level value begins (after leading comments)
+    text: str | None = field(default=None, repr=False)  # the file as read; None for data built in memory
 
     def _walk(self, loc: Sequence[Any]):
         """Yield (container, key) pairs along `loc` as far as the data goes."""
@@ -174,7 +175,7 @@ def parse_text(raw: bytes, rel: str) -> tuple[Document | None, list[Diagnostic]]
     if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
         return _problem(rel, (1, 1), "empty-file", "file is empty",
                        "fill in the fields, or start from `handbook new <kind> \"<Name>\"`")
-    doc = Document(rel, None)
+    doc = Document(rel, None, text=text)
     problems: list[YamlProblem] = []  # found on the way; reading goes on after them
     try:
         doc.data = _build(text, doc, problems)
@@ -195,12 +196,25 @@ def _pos(mark) -> Position:
     return mark.line + 1, mark.column + 1
 
 
+# The implicit tags of plain scalars by first character, as yaml's Resolver keeps them: asking
+# this table directly is the resolver's own rule without its per-call bookkeeping.
+_IMPLICIT = {first: tuple(rules) + tuple(_resolver.yaml_implicit_resolvers.get(None, []))
+             for first, rules in _resolver.yaml_implicit_resolvers.items() if first is not None}
+
+
+def _plain_tag(value: str) -> str:
+    for tag, regexp in _IMPLICIT.get(value[:1], ()):
+        if regexp.match(value):
+            return tag
+    return _STR_TAG
+
+
 def _scalar(event) -> tuple[Any, bool]:
     """The value of a scalar event, and whether YAML read it as something other than text."""
     plain = not event.style  # libyaml reports '' for plain scalars, the pure-Python parser None
     tag = event.tag
     if tag is None or tag == "!":
-        tag = _resolver.resolve(yaml.ScalarNode, event.value, event.implicit) if plain else _STR_TAG
+        tag = (_plain_tag(event.value) if event.implicit[0] else _STR_TAG) if plain else _STR_TAG
     if tag == _STR_TAG or (tag.endswith(":int") and ":" in event.value):
         # YAML 1.1 reads 9:00 as the base-60 number 540; people mean a time of day: keep the text.
         return event.value, False
@@ -218,75 +232,96 @@ def _scalar(event) -> tuple[Any, bool]:
         raise YamlProblem(_pos(event.start_mark), "invalid-value", f"cannot read '{excerpt(event.value)}': {excerpt(exc, 80)}") from None
 
 
+_SCALAR, _MAP_START, _SEQ_START = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+_MAP_END, _SEQ_END, _ALIAS, _DOC_START = yaml.MappingEndEvent, yaml.SequenceEndEvent, yaml.AliasEvent, \
+    yaml.DocumentStartEvent
+
+
 def _build(text: str, doc: Document, problems: list[YamlProblem]) -> Any:
     """Turn the event stream into dicts, lists and scalars, recording positions as we go.
-    Problems that leave the rest of the file readable (a duplicate key) go to `problems`."""
+    Problems that leave the rest of the file readable (a duplicate key) go to `problems`.
+
+    This loop runs once per YAML event (~70 per file): it is the hottest code of `handbook check`,
+    hence written out flat, without helper calls per event."""
     loader = _EventLoader(text)
-    # Each frame: [container, pending key, pending key position]; key None after a duplicate key
-    # means "drop the value".
-    stack: list[list[Any]] = []
+    get_event = loader.get_event
+    marks, sources = doc.marks, doc.sources
+    # The open containers; for a mapping, the pending key and its position (key None: none
+    # pending; DROPPED: the value after a duplicate key, read but not kept).
+    containers: list[Any] = []
+    is_map: list[bool] = []
+    keys: list[Any] = []
+    key_positions: list[Any] = []
     root: Any = None
     documents = 0
-
-    def attach(value: Any, pos: Position, is_scalar: bool, non_text: str | None = None) -> None:
-        nonlocal root
-        if not stack:
-            root, doc.start = value, pos
-            return
-        frame = stack[-1]
-        container = frame[0]
-        if isinstance(container, list):
-            doc.marks[id(container)].append(pos)
-            if non_text is not None:
-                doc.sources.setdefault(id(container), {})[len(container)] = non_text
-            container.append(value)
-            return
-        if frame[1] is None:  # this is a key
-            if not is_scalar:
-                raise YamlProblem(pos, "yaml-syntax", "a mapping key must be a plain name",
-                                  "write `name: value`; complex keys are not supported")
-            key = "" if value is None else (non_text if non_text is not None else str(value))
-            if key in container:
-                first = doc.marks[id(container)][key][0]
-                problems.append(YamlProblem(pos, "duplicate-key",
-                                            f"duplicate key '{excerpt(key)}' (first defined on line {first[0]})",
-                                            "YAML would silently keep only the last one; remove or merge one of them"))
-                frame[1], frame[2] = DROPPED, pos
-                return
-            frame[1], frame[2] = key, pos
-            return
-        key, key_pos = frame[1], frame[2]
-        frame[1] = None
-        if key is DROPPED:
-            return
-        container[key] = value
-        doc.marks[id(container)][key] = (key_pos, pos)
-        if non_text is not None:
-            doc.sources.setdefault(id(container), {})[key] = non_text
-
     try:
-        while loader.check_event():
-            event = loader.get_event()
-            kind = type(event)
-            if kind is yaml.AliasEvent:
+        while True:
+            event = get_event()
+            if event is None:
+                break
+            cls = event.__class__
+            if cls is _SCALAR or cls is _MAP_START or cls is _SEQ_START:
+                if event.anchor is not None:
+                    raise YamlProblem(_pos(event.start_mark), "yaml-alias",
+                                      f"anchors (&{excerpt(event.anchor)}) are not supported", NO_ALIASES)
+                mark = event.start_mark
+                pos = (mark.line + 1, mark.column + 1)
+                if cls is _SCALAR:
+                    value, non_text = event.value, None
+                    # Quoted text, or plain text no implicit type can claim by its first character,
+                    # is text as written; anything else is resolved as the YAML resolver would.
+                    if event.tag is not None or not (event.style or _IMPLICIT.get(value[:1]) is None):
+                        value, converted = _scalar(event)
+                        non_text = event.value if converted else None
+                else:
+                    if len(containers) >= MAX_DEPTH:
+                        raise YamlProblem(pos, "too-deep", *TOO_DEEP)
+                    value, non_text = ({} if cls is _MAP_START else []), None
+                    marks[id(value)] = {} if cls is _MAP_START else []
+                if not containers:
+                    root, doc.start = value, pos
+                else:
+                    container = containers[-1]
+                    if not is_map[-1]:
+                        marks[id(container)].append(pos)
+                        if non_text is not None:
+                            sources.setdefault(id(container), {})[len(container)] = non_text
+                        container.append(value)
+                    elif keys[-1] is None:  # this is a key
+                        if cls is not _SCALAR:
+                            raise YamlProblem(pos, "yaml-syntax", "a mapping key must be a plain name",
+                                              "write `name: value`; complex keys are not supported")
+                        key = "" if value is None else (non_text if non_text is not None else str(value))
+                        if key in container:
+                            first = marks[id(container)][key][0]
+                            problems.append(YamlProblem(pos, "duplicate-key",
+                                                        f"duplicate key '{excerpt(key)}' (first defined on line "
+                                                        f"{first[0]})", "YAML would silently keep only the last one; "
+                                                        "remove or merge one of them"))
+                            key = DROPPED
+                        keys[-1], key_positions[-1] = key, pos
+                    else:
+                        key = keys[-1]
+                        keys[-1] = None
+                        if key is not DROPPED:
+                            container[key] = value
+                            marks[id(container)][key] = (key_positions[-1], pos)
+                            if non_text is not None:
+                                sources.setdefault(id(container), {})[key] = non_text
+                if cls is not _SCALAR:
+                    containers.append(value)
+                    is_map.append(cls is _MAP_START)
+                    keys.append(None)
+                    key_positions.append(None)
+            elif cls is _MAP_END or cls is _SEQ_END:
+                containers.pop()
+                is_map.pop()
+                keys.pop()
+                key_positions.pop()
+            elif cls is _ALIAS:
                 raise YamlProblem(_pos(event.start_mark), "yaml-alias",
                                   f"aliases (*{excerpt(event.anchor)}) are not supported", NO_ALIASES)
-            if getattr(event, "anchor", None) is not None:  # on a scalar, mapping or sequence
-                raise YamlProblem(_pos(event.start_mark), "yaml-alias",
-                                  f"anchors (&{excerpt(event.anchor)}) are not supported", NO_ALIASES)
-            if kind is yaml.ScalarEvent:
-                value, converted = _scalar(event)
-                attach(value, _pos(event.start_mark), True, event.value if converted else None)
-            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
-                if len(stack) >= MAX_DEPTH:
-                    raise YamlProblem(_pos(event.start_mark), "too-deep", *TOO_DEEP)
-                container: Any = {} if kind is yaml.MappingStartEvent else []
-                doc.marks[id(container)] = {} if kind is yaml.MappingStartEvent else []
-                attach(container, _pos(event.start_mark), False)
-                stack.append([container, None, None])
-            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-                stack.pop()
-            elif kind is yaml.DocumentStartEvent:
+            elif cls is _DOC_START:
                 documents += 1
                 if documents > 1:
                     raise YamlProblem(_pos(event.start_mark), "multiple-documents",

@@ -5,14 +5,15 @@ own declarations alike."""
 from __future__ import annotations
 
 import difflib
-from typing import Any
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from ..diagnostics import Diagnostic, excerpt
+from ..diagnostics import Diagnostic, excerpt, middle
 from .loader import Document
 from .validators import required_when_errors
-from .types import EMAIL_PATTERN, LINE_PATTERN, TAG_PATTERN, URL_PATTERN, Duration, field_shape
+from .types import EMAIL_PATTERN, LINE_PATTERN, TAG_PATTERN, URL_PATTERN, Duration, field_shape, url_problem
 
 
 # Words people write for a field under another name. Suggested only where the field exists.
@@ -83,6 +84,39 @@ def _yaml_kind(value: Any) -> str:
             list: "a list", dict: "a mapping"}.get(type(value), "a date" if hasattr(value, "isoformat") else "text")
 
 
+_LIST_ERRORS = {"list_type", "tuple_type", "too_short", "too_long", "extra_forbidden", "missing"}
+
+
+def _takes_list(info) -> bool:
+    return _shape_is_list(info.annotation)
+
+
+def _shape_is_list(annotation: Any) -> bool:
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _shape_is_list(get_args(annotation)[0])
+    if origin is Union or origin is UnionType:
+        return any(_shape_is_list(a) for a in get_args(annotation))
+    return origin in (list, tuple)
+
+
+def _one(owner: type[BaseModel], name: str) -> str:
+    """What one value of a field is, in words: "one person", "one value"."""
+    shape = field_shape(owner, name)
+    if shape[0] == "ref":
+        return "one " + " or ".join(dict.fromkeys(shape[1].singulars))
+    return "one value"
+
+
+def _many_hint(model: type[BaseModel], owner: type[BaseModel] | None, loc: tuple) -> str:
+    from .validators import KIND_OF  # validators are built from declarations, which import this module
+    kind = KIND_OF.get(model)
+    if kind is not None and owner is model and len(loc) == 1:
+        where = f"`kinds: {{{kind}: {{fields: {{{loc[0]}: {{many: true}}}}}}}}`"
+        return f"keep one value, or, if it takes several, declare it in model.yaml: {where}"
+    return "keep one value, or, if it takes several, declare the field with `many: true` in model.yaml"
+
+
 def _diagnostic(rel: str, doc: Document, model: type[BaseModel], err: dict, prefix: tuple = ()) -> Diagnostic:
     # pydantic adds "[key]" after a dict key that failed, and "function-…" for custom validators.
     raw_loc = err["loc"]
@@ -101,6 +135,10 @@ def _diagnostic(rel: str, doc: Document, model: type[BaseModel], err: dict, pref
         line, col = doc.position(prefix + tuple(where), key=key)
         return Diagnostic(rel, line, col, "error", code, message, hint)
 
+    if isinstance(value, list) and kind not in _LIST_ERRORS and owner is not None and info is not None \
+            and not _takes_list(info):
+        return at("wrong-type", f"'{field}' takes {_one(owner, name)}; this file gives a list of {len(value)}",
+                  _many_hint(model, owner, loc), key=True)
     if kind == "extra_forbidden":
         allowed = list(owner.model_fields) if owner is not None else []
         return at("unknown-field", f"unknown field '{excerpt(name)}'{did_you_mean_field(name, allowed)}",
@@ -148,9 +186,8 @@ def _diagnostic(rel: str, doc: Document, model: type[BaseModel], err: dict, pref
                   "this field is shown as plain text in headings, tables and menus; join the lines (a `>-` block "
                   "folds them), or put longer text in a Markdown field")
     if kind == "string_pattern_mismatch" and ctx.get("pattern") == URL_PATTERN:
-        return at("invalid-value", f"{field}: '{excerpt(value)}' is not a web address",
-                  "write the full address, e.g. https://handbook.example.com/ (no spaces, quotes, angle brackets "
-                  "or line breaks)")
+        problem, hint = url_problem(value)
+        return at("invalid-value", f"{field}: '{middle(value)}' is not a web address: {problem}", hint)
     if kind == "string_pattern_mismatch" and ctx.get("pattern") == TAG_PATTERN:
         return at("invalid-value", f"{field}: tag '{excerpt(value)}' may contain only letters, digits, spaces, dots and hyphens",
                   "tags are short labels such as `planning` or `on-call`")
@@ -162,6 +199,7 @@ def _diagnostic(rel: str, doc: Document, model: type[BaseModel], err: dict, pref
                   "handbook/model.yaml", f"tags.pattern is {excerpt(ctx.get('pattern', ''), 80)}")
     if kind == "string_pattern_mismatch":
         return at("invalid-value", f"{field}: '{excerpt(value)}' is not a valid id",
-                  "use lower-case letters, digits and single hyphens, e.g. grow-the-core")
+                  "use lower-case letters and digits, words joined by single hyphens or underscores, e.g. "
+                  "grow-the-core")
     message = err["msg"].removeprefix("Value error, ")
     return at("invalid-value", f"{field}: {message}" if loc else message, ctx.get("hint"))

@@ -16,13 +16,14 @@ from typing import Any, Iterator
 from ..diagnostics import SHOWN_PER_CODE, Diagnostic, excerpt
 from .declare import Kind, Model, Spec
 from .located import did_you_mean
+from .validate import Unread, broken_reference
 
 MENTION = re.compile(r"\[\[([^\[\]|\n]{1,200}?)(?:\|([^\[\]\n]{1,200}?))?\]\]")
 
 
 def prose(kind: Kind, data: Any) -> Iterator[tuple[str, tuple, str]]:
     """(top-level field, path, text) of every Markdown value of an entity, at any depth."""
-    for spec in kind.fields.values():
+    for spec in kind.prose_fields:
         value = getattr(data, spec.name, None)
         for loc, text in _walk(spec, value, (spec.name,)):
             yield spec.name, loc, text
@@ -83,12 +84,15 @@ def resolve(token: str, index: dict[str, dict[str, Any]], model: Model,
     return None, sorted(f"{e.kind}/{e.id}" for e in found), kinds[0] if len(kinds) == 1 else ""
 
 
-def link_mentions(entities: list, index: dict[str, dict[str, Any]], model: Model, relation) -> list[Diagnostic]:
+def link_mentions(entities: list, index: dict[str, dict[str, Any]], model: Model, relation,
+                  unread: Unread | None = None) -> list[Diagnostic]:
     """Resolve every `[[…]]` in the prose of `entities` into a relation (`relation(source, field,
     target, loc)`), reporting those that name nothing or more than one entity."""
     diags: list[Diagnostic] = []
     short = short_names(index)
     for entity in entities:
+        if entity.doc is not None and entity.doc.text is not None and "[[" not in entity.doc.text:
+            continue  # no link in the file's text: none in its prose (most files, at 10,000 of them)
         kind = model.kinds.get(entity.kind) or model.meta
         links = broken = 0
         for field, loc, text in prose(kind, entity.data):
@@ -108,10 +112,18 @@ def link_mentions(entities: list, index: dict[str, dict[str, Any]], model: Model
                 if target is not None:
                     relation(entity, field, target, loc)
                     continue
+                token = match.group(1)
                 broken += 1
-                if broken <= SHOWN_PER_FILE:  # explaining one (suggestions, position) costs more than finding it
-                    line, col = entity.text_position(loc, raw, match.start())
-                    diags.append(_problem(entity.path, line, col, match.group(1), candidates, in_kind, index, model))
+                if broken > SHOWN_PER_FILE:  # explaining one (suggestions, position) costs more than finding it
+                    continue
+                line, col = entity.text_position(loc, raw, match.start())
+                unread = unread or Unread.empty()
+                name = token.strip().partition("/")[2] if in_kind else token.strip()
+                where = unread.where([in_kind] if in_kind else list(model.kinds), name)
+                if where is not None and not candidates:
+                    diags.append(broken_reference(entity.path, (line, col), f"[[{excerpt(token)}]]", where))
+                    continue
+                diags.append(_problem(entity.path, line, col, token, candidates, in_kind, index, model, unread))
         if broken > SHOWN_PER_FILE:
             diags.append(Diagnostic(entity.path, 0, 0, "error", "unknown-reference",
                                     f"{broken - SHOWN_PER_FILE} more [[…]] links in this file name no entity",
@@ -120,7 +132,7 @@ def link_mentions(entities: list, index: dict[str, dict[str, Any]], model: Model
 
 
 def _problem(path: str, line: int, col: int, token: str, candidates: list[str], in_kind: str,
-             index: dict[str, dict[str, Any]], model: Model) -> Diagnostic:
+             index: dict[str, dict[str, Any]], model: Model, unread: Unread) -> Diagnostic:
     shown = f"[[{excerpt(token)}]]"
     if candidates:
         return Diagnostic(path, line, col, "error", "unknown-reference",
@@ -132,7 +144,8 @@ def _problem(path: str, line: int, col: int, token: str, candidates: list[str], 
         word = model.kinds[in_kind].singular
         return Diagnostic(path, line, col, "error", "unknown-reference",
                           f"unknown {word} '{excerpt(name)}' in {shown}{did_you_mean(name, known)}",
-                          f"known {in_kind}: {', '.join(sorted(known)[:12]) or 'none'}; a link is "
+                          f"known {in_kind}: {', '.join(sorted(known)[:12]) or 'none'}"
+                          f"{unread.not_counted(in_kind)}; a link is "
                           f"[[{in_kind}/<id>]] or [[{in_kind}/<id>|words to show]]")
     every = {f"{k}/{i}": None for k in model.kinds for i in index.get(k, {})}
     head = token.strip().partition("/")[0]

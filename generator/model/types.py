@@ -16,21 +16,30 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, GetCoreS
 from pydantic.json_schema import WithJsonSchema
 from pydantic_core import PydanticCustomError, SchemaError, core_schema
 
-from ..diagnostics import excerpt
+from ..diagnostics import excerpt, middle
 
-SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+# An id (a file or folder name inside a kind folder, and so a part of a URL): lower-case ASCII
+# letters and digits, words joined by one hyphen or one underscore (`payments-core`,
+# `payments_core`). Refused, as unsafe or ambiguous in a path or URL: capitals (two files that
+# differ only in case are one file on macOS and Windows), dots (`..`, hidden files, suffixes),
+# leading or doubled separators (`-x` reads as an option), spaces and non-ASCII letters (lookalikes
+# such as Cyrillic `а`). Ids that differ only by `-` against `_` are refused as a clash (validate.py).
+SLUG_PATTERN = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
 SLUG_RE = re.compile(SLUG_PATTERN)
 MAX_ID_CHARS = 80  # file names stay well under the 255 bytes file systems allow
 
 
 def slugify(name: str) -> str:
-    """The id a name would get: lower-case ASCII letters and digits, single hyphens."""
-    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    """The id a name would get: lower-case ASCII letters and digits, single hyphens (an
+    underscore between words is kept: `Payments_Core` -> `payments_core`)."""
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    text = re.sub(r"[^a-z0-9_]+", "-", text)
+    text = re.sub(r"[-_]*-[-_]*", "-", text)  # a run of separators with a hyphen in it is a hyphen
+    return re.sub(r"__+", "_", text).strip("-_")
 
 
 # An id is the path of an entity's file inside its kind folder, without the suffix.
-ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*(?:/[a-z0-9]+(?:-[a-z0-9]+)*)*$"
+ID_PATTERN = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*(?:/[a-z0-9]+(?:[-_][a-z0-9]+)*)*$"
 ID_RE = re.compile(ID_PATTERN)
 
 
@@ -77,9 +86,45 @@ class Ref:
 # block (a heading, a list, an admonition) wherever it is shown.
 LINE_PATTERN = r"^[^\u0000-\u001f\u007f-\u009f\u2028\u2029]*$"
 MAX_NAME_CHARS = 120
-# A web address: scheme, host and path in the characters RFC 3986 allows, minus quotes; nothing
-# that could end an HTML attribute, a calendar line or a JSON string.
-URL_PATTERN = r"^https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~!$&()*+,;=:@%/-]*)?$"
+# A web address: every absolute http(s) address a browser opens, queries and fragments included
+# (`https://zoom.example/j/123?pwd=abc`, `https://groups.example/g/dev#!forum/dev`). Refused as
+# unsafe: other schemes (javascript:, file:), spaces and control characters (they end a calendar
+# line or a Markdown link), credentials (`user:pw@host` would be published), and `"<>\\` and
+# backticks, which no address needs unencoded and which could end an HTML attribute or start markup.
+_URL_UNSAFE = "\\u0000-\\u0020\\u007f-\\u009f\\u00a0\\u1680\\u2000-\\u200f\\u2028-\\u202f\\u205f\\u3000\\ufeff\"<>\\\\`"
+URL_PATTERN = (r"^[Hh][Tt][Tt][Pp][Ss]?://(?:[^" + _URL_UNSAFE + r"/?#@:\[\]]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?"
+               r"(?:[/?#][^" + _URL_UNSAFE + r"]*)?$")
+URL_RE = re.compile(URL_PATTERN)
+
+
+def url_problem(value: Any) -> tuple[str, str]:
+    """Why `value` is not a web address the handbook links to: (what is wrong, what to write)."""
+    text = str(value)
+    scheme, sep, rest = text.partition("://")
+    example = "e.g. https://zoom.example/j/123?pwd=abc"
+    if not sep or not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*", scheme):
+        if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", text) and not re.match(r"^[^:/]+:[0-9]", text):
+            return "only http:// and https:// addresses are links here", f"write a web address, {example}"
+        return "the address does not start with https:// or http://", f"write the full address, {example}"
+    if scheme.lower() not in ("http", "https"):
+        return f"'{excerpt(scheme)}:' addresses are not allowed here: only http:// and https://", \
+            f"write a web address, {example}"
+    if re.search(r"[\u0000-\u001f\u007f-\u009f\u2028\u2029]", text):
+        return "the address holds a line break or a control character", "write it on one line"
+    if re.search(r"\s", text):
+        return "the address holds a space", "write each space as %20, or remove it"
+    host = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    if "@" in host:
+        return "the address holds a user name or password before '@'", \
+            "remove the `user:password@` part: what is written here is published"
+    if any(c in text for c in "\"<>\\`"):
+        return "the address holds a quote, an angle bracket, a backslash or a backtick", \
+            "write them percent-encoded (\" is %22, < is %3C, > is %3E, \\ is %5C, ` is %60)"
+    if not host or host.startswith(":"):
+        return "the address has no host name", f"write the full address, {example}"
+    return "the address's host or port is not valid", f"write the full address, {example}"
+
+
 Url = Annotated[str, Field(max_length=2000, pattern=URL_PATTERN)]
 Percent = Annotated[int, Field(ge=0, le=100)]
 # Material's tags plugin writes tag names into the page unescaped, so tags are restricted to

@@ -14,7 +14,7 @@ from ..diagnostics import Diagnostic, excerpt
 from .loader import NOT_REGULAR, Document, load_file
 from .declare import META_FILE, MODEL_FILE, Model
 from .located import did_you_mean, validate_data
-from .types import MAX_ID_CHARS, SLUG_RE, slugify
+from .types import ID_RE, MAX_ID_CHARS, SLUG_RE, slugify
 
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -29,15 +29,22 @@ class SourceFile:
     duplicate_of: str | None = None  # another file has this id: this one is checked, not published
 
 
-def discover(handbook_dir: Path, project_dir: Path, model: Model) -> tuple[list[SourceFile], list[Diagnostic]]:
+def discover(handbook_dir: Path, project_dir: Path, model: Model,
+             unread: "Unread | None" = None) -> tuple[list[SourceFile], list[Diagnostic]]:
     """List the entity files under `handbook_dir`. Kind comes from the folder, id from the file name.
+    Files of a kind that are refused unread are counted in `unread`.
 
     The walk never follows a symbolic link and never opens anything but regular files: a pull
     request could otherwise make CI read (and print) files from anywhere on the machine."""
     files: list[SourceFile] = []
     diags: list[Diagnostic] = []
 
+    prefix = str(project_dir) + os.sep
+
     def rel(path: Path) -> str:
+        text = str(path)
+        if text.startswith(prefix):  # the common case, without pathlib's parsing (10,000 files)
+            return text[len(prefix):].replace(os.sep, "/")
         try:
             return path.relative_to(project_dir).as_posix()
         except ValueError:
@@ -67,7 +74,12 @@ def discover(handbook_dir: Path, project_dir: Path, model: Model) -> tuple[list[
                 _unknown_kind(path, rel, diags, model)
                 continue
             seen: dict[str, list[SourceFile]] = {}
+            kind_dir = path
             for path, problem in _walk(path):
+                if problem is not None and unread is not None:
+                    entity_id = path.relative_to(kind_dir).with_suffix("").as_posix()
+                    named = problem != "folder" and path.suffix in YAML_SUFFIXES and ID_RE.match(entity_id)
+                    unread.add(entry.name, entity_id if named else None, rel(path))
                 if problem is not None:
                     if problem == "folder":
                         diags.append(Diagnostic(rel(path), 0, 0, "error", "invalid-id",
@@ -84,18 +96,22 @@ def discover(handbook_dir: Path, project_dir: Path, model: Model) -> tuple[list[
                                                 "entity files end in .yaml"))
                     continue
                 if not SLUG_RE.match(path.stem):
+                    if unread is not None:
+                        unread.add(entry.name, None, rel(path))
                     suggestion = slugify(path.stem)
                     diags.append(Diagnostic(rel(path), 0, 0, "error", "invalid-id",
                                             f"'{excerpt(path.stem)}' is not a valid id: the file name must be a "
                                             "lower-case slug",
                                             f"rename the file to '{suggestion[:MAX_ID_CHARS] or 'my-entity'}"
-                                            f"{path.suffix}' (letters, digits and single hyphens)"))
+                                            f"{path.suffix}' (lower-case letters, digits, words joined by single hyphens or "
+                                            "underscores)"))
                     continue
                 # The id is the path inside the kind folder: departments may share a file name.
-                entity_id = path.relative_to(entry.path).with_suffix("").as_posix()
+                entity_id = str(path)[len(entry.path) + 1:-len(path.suffix)].replace(os.sep, "/")
                 seen.setdefault(entity_id, []).append(SourceFile(entry.name, entity_id, path, rel(path)))
             for clashing in seen.values():
                 files.extend(_settle_duplicates(clashing, diags))
+            _separator_clashes(seen, entry.name, diags)
         elif not entry.is_file(follow_symlinks=False):
             refuse(path, False)
         elif path.suffix in YAML_SUFFIXES:
@@ -103,6 +119,19 @@ def discover(handbook_dir: Path, project_dir: Path, model: Model) -> tuple[list[
                                     f"'{excerpt(entry.name)}' is outside any kind folder",
                                     f"move it into one of: {', '.join(model.kinds)}"))
     return files, diags
+
+
+def _separator_clashes(seen: dict[str, list[SourceFile]], kind: str, diags: list[Diagnostic]) -> None:
+    """Ids that differ only by `-` against `_` (`data-platform`, `data_platform`) read as one
+    name: a reference to either is a guess. Each but the first is refused, naming the first."""
+    first: dict[str, str] = {}
+    for entity_id in sorted(seen):
+        same = first.setdefault(entity_id.replace("_", "-"), entity_id)
+        if same != entity_id:
+            diags.append(Diagnostic(seen[entity_id][0].rel, 1, 1, "error", "invalid-id",
+                                    f"id '{entity_id}' of {kind} differs from '{same}' only by '-' against '_'; "
+                                    "references could not tell them apart",
+                                    "rename one of the two files (and the references meant for it)"))
 
 
 def _settle_duplicates(clashing: list[SourceFile], diags: list[Diagnostic]) -> list[SourceFile]:
@@ -201,3 +230,39 @@ class Ids:
         return hash(tuple(sorted((k, tuple(sorted(v))) for k, v in self.full.items())))
 
 
+
+
+@dataclass
+class Unread:
+    """Files of the handbook that could not be read or validated. A reference to one of them is
+    not to an unknown id (its file exists and has errors, reported there), and the ids that did
+    load are not all there are: hints must not list them as if complete."""
+
+    at: dict[tuple[str, str], str]  # (kind, id) -> "path:line" of its file's first error
+    count: dict[str, int]  # kind -> how many of its files could not be read
+
+    @classmethod
+    def empty(cls) -> "Unread":
+        return cls({}, {})
+
+    def add(self, kind: str, entity_id: str | None, where: str) -> None:
+        """A file of `kind` (with its id, when it has a valid one) that failed, first at `where`."""
+        self.count[kind] = self.count.get(kind, 0) + 1
+        if entity_id is not None:
+            self.at.setdefault((kind, entity_id), where)
+
+    def where(self, kinds, name: str) -> str | None:
+        """Where the file of the entity `name` (of one of `kinds`) has its first error, if it has one."""
+        return next((self.at[(k, name)] for k in kinds if (k, name) in self.at), None)
+
+    def not_counted(self, kind: str) -> str:
+        """What a list of the known ids of `kind` leaves out, in words ("" when nothing)."""
+        n = self.count.get(kind, 0)
+        return f" ({n} more {'file' if n == 1 else 'files'} with errors not read)" if n else ""
+
+
+def broken_reference(path: str, position: tuple[int, int], what: str, where: str) -> Diagnostic:
+    """A reference to an entity whose own file has errors: said as such, at the reference."""
+    return Diagnostic(path, position[0], position[1], "warning", "reference-to-broken-file",
+                      f"{what} exists but its file has errors (see {where})",
+                      "fix that file first; this reference resolves once it reads")

@@ -4,11 +4,11 @@ hand-written models. A value type is one entry here and one in declare.TypeName.
 from __future__ import annotations
 
 import re
-import weakref
+from weakref import WeakKeyDictionary
 from datetime import date
-from typing import Annotated, Any, Literal, Optional
+from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, create_model, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, create_model, model_validator
 from pydantic_core import PydanticCustomError
 
 from . import types as t
@@ -32,6 +32,11 @@ def compile_validators(model: Model) -> None:
     for kind in [model.meta, *model.kinds.values()]:
         kind.model = _model_class(_camel(kind.title if kind.name == "handbook" else kind.schema), kind.fields.values(),
                                   model, tag, (), kind.blurb)
+        KIND_OF[kind.model] = kind.name
+
+
+# Validator class -> the kind it checks, so that a message can say where in model.yaml to change it.
+KIND_OF: "WeakKeyDictionary[type, str]" = WeakKeyDictionary()
 
 
 def _model_class(name: str, specs, model: Model, tag, one_of: tuple[str, ...], doc: str = "") -> type[BaseModel]:
@@ -61,7 +66,7 @@ def _model_class(name: str, specs, model: Model, tag, one_of: tuple[str, ...], d
 
 # Model class -> its conditional requirements, to report them along with a file's other errors
 # (the `after` check runs only once everything else is valid): `required_when_errors`.
-REQUIRED_WHEN: "weakref.WeakKeyDictionary[type, dict]" = weakref.WeakKeyDictionary()
+REQUIRED_WHEN: "WeakKeyDictionary[type, dict]" = WeakKeyDictionary()
 
 
 def required_when_errors(model: type[BaseModel], data: Any) -> list[dict]:
@@ -97,9 +102,20 @@ def _required_when_check(conditions: dict[tuple[str, str], list[str]]):
 def _full_id(ref: t.Ref):
     """A reference by short name (`weekly-review` for `sales/weekly-review`) as the full id, while
     exactly one entity has that name; an ambiguous one is an error listing them."""
+    kinds = ref.kinds
+
     def full(value: str, info: ValidationInfo) -> str:
         ids = (info.context or {}).get("ids")
-        if ids is None or ref.is_role(value):
+        if ids is None:
+            return value
+        if ":" not in value:  # the common case, a full id of exactly one kind: nothing to rewrite
+            full_ids = ids.full
+            if len(kinds) == 1:
+                if value in full_ids.get(kinds[0], ()):
+                    return value
+            elif [value in full_ids.get(k, ()) for k in kinds].count(True) == 1:
+                return value
+        if ref.is_role(value):
             return value
         found = ids.find(ref, value)
         if len(found) > 1:
@@ -149,7 +165,22 @@ def _field(spec: Spec, model: Model, tag) -> tuple[Any, Any]:
         default = None
     if default is None:
         annotation = Optional[annotation]
+    else:  # `field:` with nothing after it means "not set", as for a text or a date: the default
+        annotation = Annotated[annotation, BeforeValidator(_not_set(default))]
     return annotation, Field(default, **kw)
+
+
+def _not_set(default: Any):
+    def empty_is_default(value: Any) -> Any:
+        if value is None:
+            return type(default)(default) if isinstance(default, (list, dict)) else default
+        return value
+    return empty_is_default
+
+
+def _as_list(value: Any) -> Any:
+    """A field of one value or several (`many: true`): one value is a list of one."""
+    return value if isinstance(value, list) or value is None else [value]
 
 
 def _annotation(spec: Spec, model: Model, tag) -> Any:
@@ -175,6 +206,9 @@ def _annotation(spec: Spec, model: Model, tag) -> Any:
         text = Field(min_length=1, pattern=t.LINE_PATTERN) if spec.roles else Field(min_length=1)
         return Annotated[str, ref, text, Field(description=spec.description or (
             f"id of a {words}" + (", or a role in words" if spec.roles else ""))), AfterValidator(_full_id(ref))]
+    if kind == "list" and spec.many:
+        item = _annotation(spec.of, model, tag)
+        return Annotated[list[item], BeforeValidator(_as_list, json_schema_input_type=Union[item, list[item]])]
     if kind == "list":
         return list[_annotation(spec.of, model, tag)]  # type: ignore[arg-type]
     if kind == "map":
