@@ -591,7 +591,7 @@ def test_funding_home_and_team_pages_answer_at_a_glance(tmp_path):
     team_page = (site / "teams/ops/index.html").read_text()
     for page in (funding, home):
         assert 'class="hb-chart hb-pillars"' in page
-        assert re.search(r"<strong>2026-Q3</strong>, 1 teams planned \(10 people\), 1 reported actual", page)
+        assert re.search(r"<strong>2026-Q3</strong>, 1 team planned \(10 people\), 1 reported actual", page)
     # Core: 40 planned, 25 actual: -15 points, off plan; the reason is listed with its evidence.
     row = re.search(r"Core</a></td>\s*<td>40 %</td>\s*<td>25 %</td>\s*<td>-15 points <span[^>]*>off plan", funding)
     assert row, funding
