@@ -307,12 +307,17 @@ def _when_field(r: Entity) -> tuple:
 @lint
 def cadences_not_understood(handbook: Handbook, today: date) -> Iterator[Diagnostic]:
     from .types import Cadence
-    for e in handbook.all():
-        for name, value in e.data:
-            if isinstance(value, Cadence) and value.doubtful:
+    for kind in handbook.model.kinds.values():
+        # Only the declared cadence fields: walking every field of every entity cost 0.1 s at 10,000 files.
+        names = [name for name, spec in kind.fields.items() if spec.type == "cadence"]
+        for e in handbook.of(kind.name) if names else ():
+            for name in names:
+                value = getattr(e.data, name, None)
+                if not (isinstance(value, Cadence) and value.doubtful):
+                    continue
                 yield at(e, (name,), "cadence-not-understood",
-                         f"'{excerpt(value.trigger)}' begins like a period but is not one the tool reads: it is taken "
-                         f"as the event that triggers it, with no dates",
+                         f"'{excerpt(value.trigger)}' begins like a period but is not one the tool reads: it is "
+                         f"taken as the event that triggers it, with no dates",
                          "write the period as people say it (weekly, every 3 weeks, monthly (first Tuesday), "
                          "biweekly, camera on), or `{trigger: …}` if an event starts it", key=False)
 

@@ -228,12 +228,17 @@ def _nth_from(cadence: Cadence, first: date | None) -> int:
 
 
 def regular(handbook: Handbook) -> list[tuple[Entity, Schedule]]:
-    """Every ritual that meets on a rule and is not sunset, with its schedule."""
+    """Every ritual that meets on a rule and is not sunset, with its schedule. Computed once per
+    handbook (the lints, the feeds and the pages each ask)."""
+    cached = handbook.__dict__.get("_regular")
+    if cached is not None:
+        return cached
     found = []
     for r in handbook.of("rituals"):
         s = schedule(r, handbook)
         if s is not None and getattr(r.data, "status", "active") != "sunset":
             found.append((r, s))
+    handbook.__dict__["_regular"] = found
     return found
 
 
