@@ -185,8 +185,8 @@ def affected_pages(old: Handbook | None, new: Handbook) -> set[str] | None:
     set of required interfaces (team pages); a ritual also changes the meeting load its teams' members
     show. With the parse cache, an unchanged file yields the
     very same data object, so `is` tells what changed."""
-    if old is None or old.meta.data is not new.meta.data:
-        return None
+    if old is None or old.meta.data is not new.meta.data or old.evidence != new.evidence:
+        return None  # the home page, handbook.yaml or the tracker's exports: every page may differ
     if [(e.kind, e.id) for e in old.all()] != [(e.kind, e.id) for e in new.all()]:
         # Added, removed or reordered (renamed) entities change the nav, indexes and links: all
         # pages, in the order a full render gives them (the nav follows the page order).

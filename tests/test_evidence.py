@@ -404,6 +404,34 @@ def test_an_unchanged_export_is_not_read_again(project, monkeypatch):
     assert reads == ["evidence/jira.csv"] * 2 and handbook.evidence.cells[("pricing", "2026-Q3")].items == 2
 
 
+def test_a_preview_watches_the_export_folders_and_a_changed_export_rerenders_every_page(project, tmp_path):
+    from generator.site import affected_pages
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (project.root / "linked").symlink_to(outside)
+    project.write("evidence/jira.csv", jira_csv([Issue("PAY-2", "x", done=date(2026, 8, 1))]))
+    project.write("evidence/gh/issues.json", "[]")
+    evidence(project, "    - path: evidence/jira*.csv\n      team: pricing\n"
+                      "    - path: evidence/gh/issues.json\n      team: pricing", RULES)
+    cache: dict = {}
+    old, _ = read_handbook(project.handbook, project.root, cache)
+    decl = old.model.evidence
+    assert decl.folders(project.root) == [project.root / "evidence", project.root / "evidence" / "gh"]
+    # Never the project root (it holds the site folder), a link, or a path out of the project.
+    refused = [decl.sources[0].model_copy(update={"path": p})
+               for p in ("jira.csv", "linked/*.csv", "../x/*.csv", "/etc/*.csv")]
+    more = decl.model_copy(update={"sources": [*decl.sources, *refused]})
+    assert more.folders(project.root) == [project.root / "evidence", project.root / "evidence" / "gh"]
+    same, _ = read_handbook(project.handbook, project.root, cache)
+    assert affected_pages(old, same) == set()  # nothing changed: no entity page to render again
+    path = project.write("evidence/jira.csv", jira_csv([Issue("PAY-2", "x", done=date(2026, 8, 1)),
+                                                        Issue("PAY-3", "y", done=date(2026, 8, 2), labels=["security"])]))
+    os.utime(path, ns=(path.stat().st_mtime_ns + 10**9,) * 2)
+    new, _ = read_handbook(project.handbook, project.root, cache)
+    assert new.evidence != old.evidence
+    assert affected_pages(old, new) is None  # every page: the measured shares moved on team, funding and pillar pages
+
+
 # --- bad input -----------------------------------------------------------------------------------
 
 def bad(project: Project, name: str, content: bytes, team: str = "pricing") -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path, PurePosixPath
 from typing import Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,6 +23,14 @@ class SourceDecl(_Decl):
     team: Union[str, TeamColumn] = Field(description="a team id for the whole file, or {column, map}")
     link: Optional[str] = Field(None, description="address of an issue, with {key}, e.g. "
                                                   "https://jira.example.com/browse/{key}")
+
+    @property
+    def folder(self) -> str:
+        """The folder the path's files are in, up to its first wildcard (`evidence` for
+        `evidence/jira-*.csv`): what a preview watches for new and changed exports."""
+        parts = PurePosixPath(self.path).parts
+        fixed = next((i for i, part in enumerate(parts) if any(c in part for c in "*?[")), len(parts) - 1)
+        return PurePosixPath(*parts[:fixed]).as_posix() if fixed else "."
 
 
 class RuleDecl(_Decl):
@@ -48,3 +57,21 @@ class EvidenceDecl(_Decl):
     unestimated: float = Field(1, ge=0, description="points given to an issue with no estimate")
     redact: Optional[Literal["titles"]] = Field(None, description="titles: publish issue keys only")
     top: int = Field(3, ge=0, le=20, description="top parents shown per team, period and category")
+
+    def folders(self, project_dir: Path) -> list[Path]:
+        """The project's folders the exports are read from, each once; none that leaves the project
+        or passes through a link (those are refused when read: nothing of them is watched either)."""
+        found: dict[str, Path] = {}
+        for source in self.sources:
+            rel = source.folder
+            parts = PurePosixPath(rel).parts
+            # The project root is never watched: it holds the site folder, so every build would start another.
+            if rel == "." or rel.startswith("/") or ".." in parts or ":" in rel:
+                continue
+            step, linked = project_dir, False
+            for part in parts:
+                step = step / part
+                linked = linked or step.is_symlink()
+            if not linked and step.is_dir():
+                found.setdefault(rel, step)
+        return list(found.values())

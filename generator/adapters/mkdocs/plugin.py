@@ -59,6 +59,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         self.feed_cache: FeedCache | None = None
         self.handbook_dir: Path | None = None
         self.templates_dir: Path | None = None
+        self.model = None  # the effective model of the last good build (model.declare.Model)
         self.preview: Preview | None = None  # `mkdocs serve --dirty`: rebuild only what an edit changes
         self.error_pages: ErrorPages | None = None  # `mkdocs serve`: problems shown in the browser
         self._restore_sigterm = lambda: None
@@ -291,6 +292,9 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
                 log.info(f"Watching '{self.handbook_dir.name}' for changes (file events; incremental rebuilds)")
             else:
                 server.watch(str(self.handbook_dir))
+        evidence = self.model.evidence if self.model is not None else None
+        for folder in evidence.folders(self.project_dir) if evidence is not None else ():
+            server.watch(str(folder))  # a new or changed export moves the measured shares
         return server
 
 
